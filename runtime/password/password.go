@@ -1,0 +1,110 @@
+// Package password hashes and checks passwords with bcrypt or argon2id, in
+// the encodings other tools use: bcrypt's "$2a$..." and the PHC string
+// "$argon2id$v=19$m=...,t=...,p=...$salt$hash".
+package password
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// ErrMismatch is returned by Check when the password does not match the hash.
+var ErrMismatch = errors.New("password: hash does not match password")
+
+// Argon2idParams are the cost parameters of an argon2id hash.
+type Argon2idParams struct {
+	Memory  uint32 // in KiB
+	Time    uint32 // passes
+	Threads uint8
+	KeyLen  uint32
+	SaltLen uint32
+}
+
+// DefaultArgon2id follows RFC 9106's second recommended option (64 MiB, 3 passes).
+var DefaultArgon2id = Argon2idParams{Memory: 64 * 1024, Time: 3, Threads: 2, KeyLen: 32, SaltLen: 16}
+
+// HashBcrypt hashes pw with bcrypt at cost (bcrypt.DefaultCost when 0).
+func HashBcrypt(pw string, cost int) (string, error) {
+	if cost == 0 {
+		cost = bcrypt.DefaultCost
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), cost)
+	if err != nil {
+		return "", fmt.Errorf("password: bcrypt: %w", err)
+	}
+	return string(h), nil
+}
+
+// HashArgon2id hashes pw with argon2id and returns the PHC-encoded string.
+func HashArgon2id(pw string, p Argon2idParams) (string, error) {
+	if p.Memory == 0 || p.Time == 0 || p.Threads == 0 || p.KeyLen < 16 || p.SaltLen < 8 {
+		return "", fmt.Errorf("password: argon2id parameters too weak: %+v", p)
+	}
+	salt := make([]byte, p.SaltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("password: salt: %w", err)
+	}
+	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// Check reports whether pw matches hash, which may be a bcrypt or an
+// argon2id hash. It returns ErrMismatch on a wrong password and another
+// error when the hash itself is malformed.
+func Check(hash, pw string) error {
+	switch {
+	case strings.HasPrefix(hash, "$argon2id$"):
+		return checkArgon2id(hash, pw)
+	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
+		err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw))
+		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
+			return ErrMismatch
+		}
+		if err != nil {
+			return fmt.Errorf("password: bcrypt hash: %w", err)
+		}
+		return nil
+	default:
+		return errors.New("password: unknown hash format (want bcrypt or argon2id)")
+	}
+}
+
+func checkArgon2id(hash, pw string) error {
+	// $argon2id$v=19$m=65536,t=3,p=2$salt$key
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 {
+		return errors.New("password: malformed argon2id hash")
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return errors.New("password: unsupported argon2id version")
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || t == 0 || p == 0 {
+		return errors.New("password: malformed argon2id parameters")
+	}
+	b64 := base64.RawStdEncoding
+	salt, err := b64.DecodeString(parts[4])
+	if err != nil {
+		return errors.New("password: malformed argon2id salt")
+	}
+	want, err := b64.DecodeString(parts[5])
+	if err != nil || len(want) < 16 {
+		return errors.New("password: malformed argon2id key")
+	}
+	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	if subtle.ConstantTimeCompare(got, want) != 1 {
+		return ErrMismatch
+	}
+	return nil
+}
