@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// IsJSON reports whether the media type mt is JSON: application/json or a
+// +json structured syntax suffix.
+func IsJSON(mt string) bool {
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+// MediaType returns the request's media type, lower-cased, without
+// parameters; "" when there is no Content-Type.
+func MediaType(r *http.Request) string {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return ""
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return strings.ToLower(strings.TrimSpace(ct))
+	}
+	return mt
+}
+
+// HasBody reports whether the request carries a body.
+func HasBody(r *http.Request) bool {
+	return r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0
+}
+
+// DecodeJSON decodes the request body into dst, reading at most limit
+// bytes. It checks the media type and rejects trailing data.
+func DecodeJSON(r *http.Request, limit int64, dst any) error {
+	if mt := MediaType(r); mt != "" && !IsJSON(mt) {
+		return &BodyError{Status: http.StatusUnsupportedMediaType, Err: fmt.Errorf("content type %q is not JSON", mt)}
+	}
+	body := http.MaxBytesReader(nil, r.Body, limit)
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(dst); err != nil {
+		return bodyError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return bodyError(err)
+		}
+		return &BodyError{Status: http.StatusBadRequest, Err: errors.New("unexpected data after the JSON value")}
+	}
+	return nil
+}
+
+func bodyError(err error) error {
+	var tooLarge *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &tooLarge):
+		return &BodyError{Status: http.StatusRequestEntityTooLarge, Err: fmt.Errorf("body exceeds %d bytes", tooLarge.Limit)}
+	case errors.Is(err, io.EOF):
+		return &BodyError{Status: http.StatusBadRequest, Err: errors.New("body is empty")}
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "(root)"
+		}
+		return &BodyError{Status: http.StatusBadRequest, Err: fmt.Errorf("%s: expected %s, got JSON %s", field, typeErr.Type, typeErr.Value)}
+	}
+	return &BodyError{Status: http.StatusBadRequest, Err: fmt.Errorf("invalid JSON: %w", err)}
+}
+
+// LimitBody returns the request body limited to limit bytes, for bodies the
+// generated code hands to the handler unread.
+func LimitBody(w http.ResponseWriter, r *http.Request, limit int64) io.ReadCloser {
+	return http.MaxBytesReader(w, r.Body, limit)
+}
+
+// WriteJSON writes v as JSON with the given status and content type.
+func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) error {
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	return nil
+}
+
+// WriteStream copies body to w with the given status and content type.
+func WriteStream(w http.ResponseWriter, status int, contentType string, body io.Reader) error {
+	if contentType != "" {
+		w.Header().Set("Content-Type", contentType)
+	}
+	w.WriteHeader(status)
+	if body == nil {
+		return nil
+	}
+	if _, err := io.Copy(w, body); err != nil {
+		return fmt.Errorf("write response: %w", err)
+	}
+	return nil
+}
