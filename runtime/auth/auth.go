@@ -63,6 +63,14 @@ func (f VerifierFunc) Verify(ctx context.Context, c Credential) (*Principal, err
 // a security requirement: one per scheme, in the order the spec lists them.
 type Principals []*Principal
 
+// First returns the principal of the alternative's first scheme, or nil.
+func (ps Principals) First() *Principal {
+	if len(ps) == 0 {
+		return nil
+	}
+	return ps[0]
+}
+
 // ByScheme returns the principal that scheme established, or nil.
 func (ps Principals) ByScheme(scheme string) *Principal {
 	for _, p := range ps {

@@ -75,7 +75,7 @@ func (rq *request) extract(s *Scheme) (Credential, bool, error) {
 		}
 		c.Username, c.Password = user, pass
 		return c, true, nil
-	case APIKey:
+	case APIKeyAuth:
 		var v string
 		var ok bool
 		switch s.In {

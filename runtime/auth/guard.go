@@ -217,7 +217,7 @@ func (g *Guard) challenge(s *Scheme, presented bool) string {
 		return "Bearer realm=" + realm
 	case s.Type == HTTPBasic:
 		return "Basic realm=" + realm + `, charset="UTF-8"`
-	case s.Type == APIKey:
+	case s.Type == APIKeyAuth:
 		// Not a registered auth-scheme: it tells clients where the key goes.
 		return "APIKey realm=" + realm + ", in=" + quote(s.In.String()) + ", name=" + quote(s.KeyName)
 	}

@@ -12,7 +12,7 @@ const (
 	Unsupported SchemeType = iota
 	HTTPBearer
 	HTTPBasic
-	APIKey
+	APIKeyAuth
 	OAuth2
 	OpenIDConnect
 	MutualTLS
@@ -61,6 +61,8 @@ func (l KeyLocation) String() string {
 type Scheme struct {
 	// Name is the scheme's key under components.securitySchemes.
 	Name string
+	// Field is the generated Security struct's field for the scheme.
+	Field string
 	Type SchemeType
 	// In and KeyName locate an apiKey: the header, query parameter or
 	// cookie that carries it.

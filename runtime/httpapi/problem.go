@@ -118,9 +118,21 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &status) && status.StatusCode() >= 400 && status.StatusCode() <= 599:
 		WriteProblem(w, &Problem{Status: status.StatusCode(), Detail: status.Error()})
 	default:
-		slog.Default().LogAttrs(r.Context(), slog.LevelError, "handler failed",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		logHandlerError(r, err)
 		WriteProblem(w, &Problem{Status: http.StatusInternalServerError})
+	}
+}
+
+func logHandlerError(r *http.Request, err error) {
+	slog.Default().LogAttrs(r.Context(), slog.LevelError, "handler failed",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+}
+
+// CopyHeaders adds h to the response's headers.
+func CopyHeaders(w http.ResponseWriter, h http.Header) {
+	dst := w.Header()
+	for k, vs := range h {
+		dst[k] = append(dst[k], vs...)
 	}
 }
 

@@ -1,0 +1,152 @@
+// Package generator turns an OpenAPI document into a Go server package:
+// load (kin-openapi) → model → render (templates) → format → atomic write.
+package generator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/securegen/securegen/generator/diag"
+	"github.com/securegen/securegen/generator/load"
+	"github.com/securegen/securegen/generator/model"
+	"github.com/securegen/securegen/generator/render"
+)
+
+// Config says what to generate from which spec.
+type Config struct {
+	// Spec is the path of the OpenAPI document.
+	Spec string
+	// Package is the generated package's name; by default the base name
+	// of Output.
+	Package string
+	// Output is the directory to write into.
+	Output string
+	// Authtest also writes security_test.go, a test that proves with
+	// runtime/authtest that every operation is protected.
+	Authtest bool
+}
+
+// Result is what a generation produced.
+type Result struct {
+	API         *model.API
+	Files       []render.File
+	Diagnostics []diag.Diagnostic
+	// SecurityChanges describes, when Generate overwrote a package, how
+	// the security of its operations changed; "" when nothing did.
+	SecurityChanges string
+}
+
+// Build loads the spec and renders the package in memory; it writes
+// nothing.
+func Build(ctx context.Context, cfg Config) (*Result, error) {
+	if cfg.Spec == "" {
+		return nil, errors.New("no spec given")
+	}
+	pkg := cfg.Package
+	if pkg == "" {
+		pkg = packageName(cfg.Output)
+	}
+	var sink diag.Sink
+	res := &Result{}
+	spec, err := load.Load(ctx, cfg.Spec, &sink)
+	res.Diagnostics = sink.All()
+	if err != nil {
+		return res, err
+	}
+	api, err := model.Build(spec, model.Options{Package: pkg}, &sink)
+	res.Diagnostics = sink.All()
+	if err != nil {
+		return res, err
+	}
+	r, err := render.New(nil)
+	if err != nil {
+		return res, err
+	}
+	files, err := r.Render(api)
+	if err != nil {
+		return res, err
+	}
+	res.API, res.Files = api, files
+	return res, nil
+}
+
+// Generate builds the package and writes it into cfg.Output. Each file is
+// written to a temporary file and renamed into place, and nothing is
+// written unless every file rendered: a failure never leaves a file half
+// written.
+func Generate(ctx context.Context, cfg Config) (*Result, error) {
+	if cfg.Output == "" {
+		return nil, errors.New("no output directory given")
+	}
+	res, err := Build(ctx, cfg)
+	if err != nil {
+		return res, err
+	}
+	if err := WriteFiles(cfg.Output, res.Files); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// WriteFiles writes files into dir: it stages every file first and then
+// renames each into place, so a failure leaves the old files as they were.
+func WriteFiles(dir string, files []render.File) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	// Stage everything first, so that a failure leaves the old files.
+	staged := make([]string, len(files))
+	cleanup := func() {
+		for _, s := range staged {
+			if s != "" {
+				os.Remove(s)
+			}
+		}
+	}
+	for i, f := range files {
+		tmp, err := os.CreateTemp(dir, "."+f.Name+".*.tmp")
+		if err != nil {
+			cleanup()
+			return fmt.Errorf("write %s: %w", f.Name, err)
+		}
+		staged[i] = tmp.Name()
+		_, werr := tmp.Write(f.Content)
+		serr := tmp.Sync()
+		cerr := tmp.Close()
+		if err := errors.Join(werr, serr, cerr); err != nil {
+			cleanup()
+			return fmt.Errorf("write %s: %w", f.Name, err)
+		}
+		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+			cleanup()
+			return fmt.Errorf("write %s: %w", f.Name, err)
+		}
+	}
+	for i, f := range files {
+		if err := os.Rename(staged[i], filepath.Join(dir, f.Name)); err != nil {
+			cleanup()
+			return fmt.Errorf("write %s: %w", f.Name, err)
+		}
+		staged[i] = ""
+	}
+	return nil
+}
+
+// packageName derives a package name from the output directory.
+func packageName(dir string) string {
+	base := filepath.Base(filepath.Clean(dir))
+	var b strings.Builder
+	for _, r := range strings.ToLower(base) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' && b.Len() > 0 {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 || base == "." || base == "/" {
+		return "api"
+	}
+	return b.String()
+}

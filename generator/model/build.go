@@ -1,0 +1,147 @@
+package model
+
+import (
+	"fmt"
+	"go/token"
+	"sort"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/securegen/securegen/generator/diag"
+	"github.com/securegen/securegen/generator/load"
+)
+
+// Options are the choices Build takes beyond the spec.
+type Options struct {
+	// Package is the Go package name of the generated code.
+	Package string
+}
+
+// builder carries the state of one Build.
+type builder struct {
+	api  *API
+	doc  *openapi3.T
+	file string
+	sink *diag.Sink
+
+	// names is the package scope: types, constants, functions.
+	names     Namespace
+	named     map[*openapi3.Schema]*Type
+	byName    map[string]*Type
+	schemaKey map[*Type]string
+	schemes   map[string]*Scheme
+	scopes    map[string]*ScopeConst
+	imports   map[string]bool
+	depth     int
+}
+
+// reserved are the package-scope names every generated package declares.
+var reserved = []string{"Server", "Unimplemented", "NewHandler", "Security", "Option", "Operations"}
+
+// Build makes the model of spec. Diagnostics about what it tolerated go to
+// sink; an error means the spec cannot be generated safely, and names where.
+func Build(spec *load.Spec, opts Options, sink *diag.Sink) (api *API, err error) {
+	if opts.Package == "" {
+		opts.Package = "api"
+	}
+	if !token.IsIdentifier(opts.Package) || token.IsKeyword(opts.Package) {
+		return nil, fmt.Errorf("package name %q is not a Go identifier", opts.Package)
+	}
+	if sink == nil {
+		sink = &diag.Sink{}
+	}
+	doc := spec.Doc
+	b := &builder{
+		api:       &API{Package: opts.Package, SpecFile: spec.File, Version: spec.Version},
+		doc:       doc,
+		file:      spec.File,
+		sink:      sink,
+		named:     map[*openapi3.Schema]*Type{},
+		byName:    map[string]*Type{},
+		schemaKey: map[*Type]string{},
+		schemes:   map[string]*Scheme{},
+		scopes:    map[string]*ScopeConst{},
+		imports:   map[string]bool{},
+	}
+	if doc.Info != nil {
+		b.api.Title = doc.Info.Title
+	}
+	b.api.Realm = b.api.Title
+	if b.api.Realm == "" {
+		b.api.Realm = opts.Package
+	}
+	b.names.Reserve(reserved...)
+
+	b.buildSchemes()
+	b.buildComponentSchemas()
+	if err := b.buildOperations(); err != nil {
+		return nil, err
+	}
+	b.buildScopes()
+	b.markUsedSchemes()
+
+	breakCycles(b.api.Types, b.byName)
+	sort.Slice(b.api.Types, func(i, j int) bool { return b.api.Types[i].Name < b.api.Types[j].Name })
+	for imp := range b.imports {
+		b.api.Imports = append(b.api.Imports, imp)
+	}
+	sort.Strings(b.api.Imports)
+	return b.api, nil
+}
+
+func (b *builder) buildComponentSchemas() {
+	if b.doc.Components == nil {
+		return
+	}
+	schemas := b.doc.Components.Schemas
+	keys := sortedKeys(schemas)
+	// Declare first, so that references between components, recursive ones
+	// included, resolve to names; aliases ($ref to another component) last.
+	var defs, aliases []string
+	for _, k := range keys {
+		ref := schemas[k]
+		if ref == nil || ref.Value == nil {
+			b.warn("/components/schemas/"+escapeToken(k), "schema has no value; left out")
+			continue
+		}
+		if _, dup := b.named[ref.Value]; dup || ref.Ref != "" {
+			aliases = append(aliases, k)
+			continue
+		}
+		defs = append(defs, k)
+		t := b.declare(ref.Value, GoName(k), "/components/schemas/"+escapeToken(k))
+		b.schemaKey[t] = k
+	}
+	for _, k := range defs {
+		s := schemas[k].Value
+		b.fill(b.named[s], s, "/components/schemas/"+escapeToken(k))
+	}
+	for _, k := range aliases {
+		ref := schemas[k]
+		ptr := "/components/schemas/" + escapeToken(k)
+		if _, ok := b.named[ref.Value]; !ok && needsName(ref.Value) {
+			// A reference to a schema outside components: it takes this name.
+			t := b.declare(ref.Value, GoName(k), ptr)
+			b.schemaKey[t] = k
+			b.fill(t, ref.Value, ptr)
+			continue
+		}
+		target := b.typeOf(&openapi3.SchemaRef{Value: ref.Value}, GoName(k), "/components/schemas/"+escapeToken(k))
+		name := b.names.Unique(GoName(k))
+		t := &Type{Name: name, Kind: DefinedType, Underlying: target, Doc: schemaDoc(ref.Value),
+			Location: b.loc("/components/schemas/" + escapeToken(k))}
+		b.byName[name] = t
+		b.schemaKey[t] = k
+		b.api.Types = append(b.api.Types, t)
+	}
+}
+
+func (b *builder) use(pkg string) { b.imports[pkg] = true }
+
+func (b *builder) loc(ptr string) diag.Location {
+	return diag.Location{File: b.file, Pointer: ptr}
+}
+
+func (b *builder) warn(ptr, format string, args ...any) {
+	b.sink.Warnf(b.loc(ptr), format, args...)
+}

@@ -1,0 +1,296 @@
+// Package model turns a loaded OpenAPI document into the typed model that
+// every later stage reads: Go names, Go types of schemas, routes,
+// parameters with their styles, bodies, responses, and security normalized
+// into one shape. Every decision about the spec is made here, once;
+// templates only lay the model out, and audit and diff read the same
+// model.
+package model
+
+import (
+	"github.com/securegen/securegen/generator/diag"
+)
+
+// API is the model of one spec: everything one generated package needs.
+type API struct {
+	Package string
+	// Title is the spec's info.title; it is the default realm of challenges.
+	Title    string
+	SpecFile string
+	Version  string
+
+	Types      []*Type
+	Operations []*Operation
+	Schemes    []*Scheme
+	Scopes     []*ScopeConst
+	// Imports are the packages generated code may use, beyond the ones
+	// every generated package uses.
+	Imports []string
+	// Realm names the protection space in challenges.
+	Realm string
+	// HasTokenPaths is set when some scheme has TokenPaths.
+	HasTokenPaths bool
+}
+
+// TypeKind says what Go declaration a Type becomes.
+type TypeKind uint8
+
+// The kinds of named types.
+const (
+	// StructType is an object with properties.
+	StructType TypeKind = iota
+	// EnumType is a defined type over a basic type, with a constant per value.
+	EnumType
+	// DefinedType is a defined type over another Go type: type X []Y.
+	DefinedType
+	// UnionType holds a oneOf or anyOf value as raw JSON, with accessors
+	// per variant.
+	UnionType
+)
+
+// Type is a named Go type declared by the generated package.
+type Type struct {
+	Name string
+	Doc  string
+	Kind TypeKind
+	// Fields of a StructType, in the order of the schema's properties.
+	Fields []*Field
+	// Underlying is the Go type of a DefinedType or the basic type of an EnumType.
+	Underlying string
+	// Values of an EnumType.
+	Values []*EnumValue
+	// Variants of a UnionType, and whether it came from oneOf (exactly one
+	// must match) or anyOf.
+	Variants []*Variant
+	OneOf    bool
+	// Summary completes a union's doc sentence.
+	Summary string
+	// Discriminator is the property that names a union's variant, if any.
+	Discriminator string
+	Location      diag.Location
+}
+
+// Field is a field of a struct type.
+type Field struct {
+	Name     string
+	JSONName string
+	GoType   string
+	// Tag is the complete struct tag, backquotes included.
+	Tag      string
+	Doc      string
+	Required bool
+	Nullable bool
+	// Pointer is set when GoType is a pointer because the field is
+	// optional, nullable, or breaks a cycle of value types.
+	Pointer bool
+	// valueOf is the named type GoType holds by value, before cycles are
+	// broken; named is what it resolves to.
+	valueOf string
+	named   *Type
+}
+
+// EnumValue is one constant of an enum type.
+type EnumValue struct {
+	Name string
+	// Literal is the Go literal of the value, such as "\"active\"" or "3".
+	Literal string
+}
+
+// Variant is one alternative of a union type.
+type Variant struct {
+	// Name is the suffix of the accessors: AsName, FromName.
+	Name   string
+	GoType string
+	// Tags are the discriminator values that select this variant.
+	Tags []string
+}
+
+// Operation is one operation of the spec, with all its routing, binding
+// and security decided.
+type Operation struct {
+	// ID is the spec's operationId, or one derived from method and path.
+	ID string
+	// Name is the Go method name on the Server interface.
+	Name   string
+	Method string // upper case: GET
+	Path   string // the path key from the spec
+	// Pattern is the net/http.ServeMux pattern: "GET /items/{itemId}".
+	Pattern string
+	Doc     string
+
+	RequestType  string
+	ResponseType string
+	// handlerName is the unexported method that serves the operation.
+	HandlerName string
+
+	Params []*Param
+	Body   *Body
+	// Responses are in order: status codes ascending, then ranges, then default.
+	Responses []*Response
+
+	Security Security
+	Location diag.Location
+}
+
+// Param is a parameter of an operation.
+type Param struct {
+	Name   string // as the spec names it
+	GoName string // field of the request struct
+	In     string // path, query, header, cookie
+	Style  string
+	// Explode is the effective explode setting.
+	Explode  bool
+	Required bool
+	// GoType is the field's type; for an optional parameter, a pointer or
+	// a slice.
+	GoType string
+	// ValueType is GoType without the pointer of an optional parameter.
+	ValueType string
+	Pointer   bool
+	Doc       string
+	// Wildcard is the ServeMux wildcard that captures a path parameter.
+	Wildcard string
+	// Prefix and Suffix are literal text around a path parameter that
+	// shares its segment with them, as in /files/{name}.json.
+	Prefix, Suffix string
+	// JSON is set for parameters whose content is application/json.
+	JSON bool
+	// Local is the variable an optional header or cookie binds into.
+	Local string
+	// InName is In as the binding function names it: Header, Cookie.
+	InName string
+}
+
+// Body is an operation's request body.
+type Body struct {
+	Required bool
+	// GoType is the type JSON bodies decode into; "" when the body has no
+	// JSON media type.
+	GoType string
+	// ContentTypes are the media types the spec accepts, sorted.
+	ContentTypes []string
+	// Raw is set when some accepted media type is not JSON: such bodies
+	// reach the handler unread.
+	Raw bool
+	// AnyJSON is set when a JSON media type is accepted.
+	AnyJSON bool
+	// FieldType is the request struct's Body field type: GoType, or a
+	// pointer to it when the body is optional.
+	FieldType string
+	// Accept is ContentTypes joined by spaces.
+	Accept string
+}
+
+// Response is one declared answer: a status and a content type.
+type Response struct {
+	// TypeName is the Go type of this answer; Constructor builds it.
+	TypeName    string
+	Constructor string
+	// Status is the status code; 0 for default and ranges, whose type
+	// carries the code.
+	Status int
+	// StatusKey is the key in the spec: "200", "2XX", "default".
+	StatusKey   string
+	ContentType string
+	// JSON is set when the body is JSON-encoded from BodyType.
+	JSON bool
+	// BodyType is the Go type of the body; "" when there is none, and
+	// "io.Reader" for non-JSON bodies.
+	BodyType string
+	Doc      string
+	// Summary completes the type's doc sentence.
+	Summary string
+	// ValidStatus is a Go condition on r.StatusCode that holds for the
+	// codes the answer may carry; "" when Status is fixed.
+	ValidStatus string
+}
+
+// Security is an operation's effective security requirement, normalized:
+// Public, or an OR over Alternatives with an AND inside each. An empty
+// alternative admits anonymous callers. Scopes stay with their
+// alternative; they are never merged across alternatives.
+type Security struct {
+	Public       bool
+	Alternatives [][]Use
+	// Inherited is set when the requirement came from the root.
+	Inherited bool
+	// Implicit is set when no security applies because neither the
+	// operation nor the root declares any (as opposed to security: []).
+	Implicit bool
+}
+
+// Anonymous reports whether some alternative admits anonymous callers.
+func (s Security) Anonymous() bool {
+	for _, alt := range s.Alternatives {
+		if len(alt) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Use is a scheme within an alternative, with the scopes it must grant.
+type Use struct {
+	Scheme *Scheme
+	Scopes []string
+	// ScopeRefs are the Go expressions of Scopes: scope constants.
+	ScopeRefs []string
+}
+
+// SchemeType mirrors auth.SchemeType by name.
+type SchemeType string
+
+// Scheme types, named as runtime/auth names its constants.
+const (
+	HTTPBearer    SchemeType = "HTTPBearer"
+	HTTPBasic     SchemeType = "HTTPBasic"
+	APIKey        SchemeType = "APIKeyAuth"
+	OAuth2        SchemeType = "OAuth2"
+	OpenIDConnect SchemeType = "OpenIDConnect"
+	MutualTLS     SchemeType = "MutualTLS"
+	Unsupported   SchemeType = "Unsupported"
+)
+
+// Scheme is a security scheme declared in the spec.
+type Scheme struct {
+	Key string // the key under components.securitySchemes
+	// GoName is the field of the generated Security struct.
+	GoName string
+	// VarName is the unexported identifier the handler keeps it in.
+	VarName string
+	Type    SchemeType
+	// SpecType is the type as the spec spells it, with the http scheme:
+	// "http bearer", "apiKey", "http negotiate".
+	SpecType string
+	// In and KeyName locate an apiKey.
+	In      string
+	KeyName string
+	// InConst is the runtime/auth constant for In.
+	InConst string
+	// Where says, for docs, where an apiKey goes: ` in header "X-Key"`.
+	Where            string
+	Description      string
+	OpenIDConnectURL string
+	Flows            []*Flow
+	// Used is set when some operation's requirement names the scheme.
+	Used bool
+	// TokenPaths are tokenUrl and refreshUrl paths on the API itself where
+	// the generated handler mounts an issuer's token endpoint.
+	TokenPaths []string
+	Location   diag.Location
+}
+
+// Flow is one OAuth2 flow of a scheme.
+type Flow struct {
+	Name             string // implicit, password, clientCredentials, authorizationCode
+	AuthorizationURL string
+	TokenURL         string
+	RefreshURL       string
+	Scopes           []string
+}
+
+// ScopeConst is a generated constant for a scope or role.
+type ScopeConst struct {
+	Name  string
+	Value string
+	Doc   string
+}

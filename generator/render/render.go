@@ -1,0 +1,142 @@
+// Package render lays a model out as Go source with the embedded
+// templates, and formats it with golang.org/x/tools/imports.
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"text/template"
+	"unicode"
+
+	"golang.org/x/tools/imports"
+
+	"github.com/securegen/securegen/generator/model"
+	"github.com/securegen/securegen/templates"
+)
+
+// File is one generated file.
+type File struct {
+	Name    string // base name, such as "server.gen.go"
+	Content []byte
+}
+
+// Renderer holds parsed templates; it can render many models.
+type Renderer struct {
+	tmpls []*template.Template
+}
+
+// New parses the templates of fsys (templates.FS when nil), one output
+// file per *.go.tmpl.
+func New(fsys fs.FS) (*Renderer, error) {
+	if fsys == nil {
+		fsys = templates.FS
+	}
+	names, err := fs.Glob(fsys, "*.go.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	sort.Strings(names)
+	r := &Renderer{}
+	for _, n := range names {
+		src, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return nil, fmt.Errorf("render: %w", err)
+		}
+		t, err := template.New(n).Funcs(funcs).Option("missingkey=error").Parse(string(src))
+		if err != nil {
+			return nil, fmt.Errorf("render: parse %s: %w", n, err)
+		}
+		r.tmpls = append(r.tmpls, t)
+	}
+	if len(r.tmpls) == 0 {
+		return nil, fmt.Errorf("render: no *.go.tmpl templates")
+	}
+	return r, nil
+}
+
+// Render lays api out and formats the result. A formatting failure is a
+// bug in securegen, never in the spec; the error says which file.
+func (r *Renderer) Render(api *model.API) ([]File, error) {
+	var files []File
+	for _, t := range r.tmpls {
+		var buf bytes.Buffer
+		if err := t.Execute(&buf, api); err != nil {
+			return nil, fmt.Errorf("render %s: %w", t.Name(), err)
+		}
+		name := strings.TrimSuffix(path.Base(t.Name()), ".go.tmpl") + ".gen.go"
+		// FormatOnly would leave unused imports; Process also removes them,
+		// and every import the code uses is already written, so it never
+		// has to search for a package.
+		out, err := imports.Process(name, buf.Bytes(), &imports.Options{Comments: true, TabIndent: true, TabWidth: 8})
+		if err != nil {
+			return nil, fmt.Errorf("render %s: generated code does not parse (a securegen bug): %w", name, err)
+		}
+		files = append(files, File{Name: name, Content: out})
+	}
+	return files, nil
+}
+
+var funcs = template.FuncMap{
+	"comment": comment,
+	"oneLine": oneLine,
+}
+
+// comment builds a doc comment: "// name summary" then the spec's text,
+// one "//" line per line, with characters that do not belong in source
+// replaced.
+func comment(name, summary, text string) string {
+	var lines []string
+	first := strings.TrimSpace(name + " " + summary)
+	if first != "" {
+		lines = append(lines, first)
+	}
+	text = clean(text)
+	if text != "" {
+		if first != "" {
+			lines = append(lines, "")
+		}
+		lines = append(lines, strings.Split(text, "\n")...)
+	}
+	var b strings.Builder
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		l = strings.TrimRightFunc(l, unicode.IsSpace)
+		if l == "" {
+			b.WriteString("//")
+		} else {
+			b.WriteString("// ")
+			b.WriteString(l)
+		}
+	}
+	return b.String()
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(clean(s)), " ")
+	if len(s) > 120 {
+		s = s[:117] + "..."
+	}
+	return strings.TrimSuffix(s, ".")
+}
+
+func clean(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n', r == '\t':
+			return r
+		case r == '\r', r == '\u2028', r == '\u2029':
+			return '\n'
+		case unicode.IsControl(r), r == '\ufeff':
+			return -1
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(s)
+}

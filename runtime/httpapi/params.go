@@ -1,0 +1,207 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/oapi-codegen/runtime"
+)
+
+var errMissing = errors.New("required but missing")
+
+// BindPath binds the path parameter name, captured by the ServeMux
+// wildcard, into dest. prefix and suffix are literal text that shares the
+// parameter's segment; a segment without them does not match the route.
+func BindPath(r *http.Request, name, wildcard, prefix, suffix, style string, explode bool, dest any) error {
+	v := r.PathValue(wildcard)
+	if prefix != "" || suffix != "" {
+		if len(v) < len(prefix)+len(suffix) || !strings.HasPrefix(v, prefix) || !strings.HasSuffix(v, suffix) {
+			return &NotFoundError{}
+		}
+		v = v[len(prefix) : len(v)-len(suffix)]
+	}
+	if v == "" {
+		return &ParamError{In: "path", Name: name, Err: errMissing}
+	}
+	err := runtime.BindStyledParameterWithOptions(style, name, v, dest, runtime.BindStyledParameterOptions{
+		ParamLocation: runtime.ParamLocationPath, Explode: explode, Required: true, ValueIsUnescaped: true})
+	if err != nil {
+		return &ParamError{In: "path", Name: name, Err: err}
+	}
+	return nil
+}
+
+// BindQuery binds the query parameter name into dest, which for an
+// optional parameter is a pointer to a pointer.
+func BindQuery(r *http.Request, name, style string, explode, required bool, dest any) error {
+	if err := runtime.BindRawQueryParameter(style, explode, required, name, r.URL.RawQuery, dest); err != nil {
+		var missing *runtime.RequiredParameterError
+		if errors.As(err, &missing) {
+			err = errMissing
+		}
+		return &ParamError{In: "query", Name: name, Err: err}
+	}
+	return nil
+}
+
+// BindHeader binds the header parameter name into dest and reports whether
+// the request carried it.
+func BindHeader(r *http.Request, name string, explode, required bool, dest any) (bool, error) {
+	vs := r.Header.Values(name)
+	if len(vs) == 0 {
+		if required {
+			return false, &ParamError{In: "header", Name: name, Err: errMissing}
+		}
+		return false, nil
+	}
+	// Several header lines are one comma-separated list (RFC 9110 §5.3).
+	v := strings.Join(vs, ",")
+	err := runtime.BindStyledParameterWithOptions("simple", name, v, dest, runtime.BindStyledParameterOptions{
+		ParamLocation: runtime.ParamLocationHeader, Explode: explode, Required: true})
+	if err != nil {
+		return false, &ParamError{In: "header", Name: name, Err: err}
+	}
+	return true, nil
+}
+
+// BindCookie binds the cookie parameter name into dest and reports whether
+// the request carried it.
+func BindCookie(r *http.Request, name string, explode, required bool, dest any) (bool, error) {
+	c, err := r.Cookie(name)
+	if err != nil {
+		if required {
+			return false, &ParamError{In: "cookie", Name: name, Err: errMissing}
+		}
+		return false, nil
+	}
+	err = runtime.BindStyledParameterWithOptions("form", name, c.Value, dest, runtime.BindStyledParameterOptions{
+		ParamLocation: runtime.ParamLocationCookie, Explode: explode, Required: true})
+	if err != nil {
+		return false, &ParamError{In: "cookie", Name: name, Err: err}
+	}
+	return true, nil
+}
+
+// BindJSONParam decodes a parameter whose content is application/json,
+// found in the given location, and reports whether it was present.
+func BindJSONParam(r *http.Request, in, name, wildcard string, required bool, dest any) (bool, error) {
+	var v string
+	var ok bool
+	switch in {
+	case "path":
+		v = r.PathValue(wildcard)
+		ok = v != ""
+	case "query":
+		vs, found := r.URL.Query()[name]
+		if found && len(vs) > 0 {
+			v, ok = vs[0], true
+		}
+	case "header":
+		v = r.Header.Get(name)
+		ok = v != ""
+	case "cookie":
+		if c, err := r.Cookie(name); err == nil {
+			v, ok = c.Value, true
+		}
+	}
+	if !ok {
+		if required {
+			return false, &ParamError{In: in, Name: name, Err: errMissing}
+		}
+		return false, nil
+	}
+	if err := json.Unmarshal([]byte(v), dest); err != nil {
+		return false, &ParamError{In: in, Name: name, Err: fmt.Errorf("invalid JSON: %w", err)}
+	}
+	return true, nil
+}
+
+// NotFoundError answers 404: the path matched a route's pattern but not
+// the literal text the spec puts around a parameter.
+type NotFoundError struct{}
+
+// Error says the path matches no operation.
+func (*NotFoundError) Error() string { return "no operation matches this path" }
+
+// StatusCode returns 404.
+func (*NotFoundError) StatusCode() int { return http.StatusNotFound }
+
+// BodySpec describes the request body an operation accepts.
+type BodySpec struct {
+	Required bool
+	// Accept lists the accepted media types, separated by spaces; entries
+	// may be wildcards such as "*/*" or "image/*".
+	Accept string
+	// JSON says a JSON media type is accepted and decoded into the typed
+	// body; Raw says another one is, and is handed over unread.
+	JSON, Raw bool
+}
+
+// ReadBody reads the request body as spec says. A JSON body is decoded
+// into jsonDest under the configured size limit; another accepted media
+// type is returned unread (but limited) with its media type.
+func ReadBody(w http.ResponseWriter, r *http.Request, cfg *Config, spec BodySpec, jsonDest any) (io.ReadCloser, string, error) {
+	if !HasBody(r) {
+		if spec.Required {
+			return nil, "", &BodyError{Status: http.StatusBadRequest, Err: errors.New("body is required")}
+		}
+		return nil, "", nil
+	}
+	mt := MediaType(r)
+	if mt == "" && spec.JSON {
+		mt = "application/json"
+	}
+	if !accepts(spec.Accept, mt) {
+		return nil, "", &BodyError{Status: http.StatusUnsupportedMediaType,
+			Err: fmt.Errorf("content type %q is not one of: %s", mt, spec.Accept)}
+	}
+	if spec.JSON && IsJSON(mt) {
+		return nil, mt, DecodeJSON(r, cfg.MaxBodyBytes, jsonDest)
+	}
+	return http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes), mt, nil
+}
+
+func accepts(accept, mt string) bool {
+	for a := range strings.FieldsSeq(accept) {
+		a = strings.ToLower(a)
+		switch {
+		case a == mt, a == "*/*":
+			return true
+		case strings.HasSuffix(a, "/*") && strings.HasPrefix(mt, a[:len(a)-1]):
+			return true
+		}
+	}
+	return false
+}
+
+// UndeclaredStatusError is returned by a generated answer whose status
+// code is outside what the spec declares for it. It is detected before
+// anything is written, so the client gets a 500.
+type UndeclaredStatusError struct {
+	Answer string
+	Status int
+}
+
+// Error names the answer and the status.
+func (e *UndeclaredStatusError) Error() string {
+	return fmt.Sprintf("%s: status %d is not one the spec declares for it", e.Answer, e.Status)
+}
+
+// WriteFailed handles the error of writing an answer. An undeclared
+// status is answered 500; any other error happened after the status was
+// sent, so it can only be logged.
+func WriteFailed(w http.ResponseWriter, r *http.Request, cfg *Config, err error) {
+	if err == nil {
+		return
+	}
+	var undeclared *UndeclaredStatusError
+	if errors.As(err, &undeclared) {
+		cfg.ErrorWriter(w, r, err)
+		return
+	}
+	logHandlerError(r, err)
+}

@@ -1,0 +1,309 @@
+package issuer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Errors a Store returns. Implementations wrap or return them as they are,
+// so that callers can test them with errors.Is.
+var (
+	// ErrNotFound means that a refresh token is unknown or has expired.
+	ErrNotFound = errors.New("issuer: refresh token not found")
+	// ErrRevoked means that a refresh token's family has been revoked.
+	ErrRevoked = errors.New("issuer: refresh token family revoked")
+	// ErrReused means that a refresh token was redeemed a second time. The
+	// Store that returns it has already revoked the token's family.
+	ErrReused = errors.New("issuer: refresh token reused")
+)
+
+// RefreshRecord is what a Store keeps about one refresh token. The token
+// itself is never stored: the Store is given the hex SHA-256 of it.
+type RefreshRecord struct {
+	// Family identifies the chain of refresh tokens that descend from one
+	// login. Every rotation keeps the family; reuse revokes all of it.
+	Family string `json:"fam"`
+	// Subject is the user (or client) the token was issued to.
+	Subject string `json:"sub"`
+	// ClientID is the client the token was issued to; "" for requests
+	// that named no client.
+	ClientID string `json:"cid,omitempty"`
+	// Scopes are the scopes granted at login; every rotation keeps them.
+	Scopes []string `json:"scope,omitempty"`
+	// ExpiresAt is when the token stops being redeemable.
+	ExpiresAt time.Time `json:"exp"`
+	// Used is set by the Store when the token has been redeemed already.
+	Used bool `json:"-"`
+	// Revoked is set by the Store when the token's family is revoked.
+	Revoked bool `json:"-"`
+}
+
+// Store holds the issuer's shared state: refresh tokens, revocations and
+// failed-login counters. Every method is safe for concurrent use. A Store
+// shared by several replicas (such as redisstore.Store) lets them share
+// refresh tokens, revocations and throttling.
+type Store interface {
+	// SaveRefresh stores a new refresh token under hash until
+	// rec.ExpiresAt.
+	SaveRefresh(ctx context.Context, hash string, rec RefreshRecord) error
+
+	// LookupRefresh returns the record stored under hash, with Used and
+	// Revoked set, or ErrNotFound when there is none or it has expired.
+	LookupRefresh(ctx context.Context, hash string) (RefreshRecord, error)
+
+	// RotateRefresh atomically redeems the token stored under oldHash and
+	// stores next under newHash. next.Family must be the old token's
+	// family. It returns ErrNotFound when the old token is unknown or
+	// expired, ErrRevoked when its family is revoked, and ErrReused, after
+	// revoking the family for familyTTL, when the old token was already
+	// redeemed: of two concurrent redemptions of one token at most one
+	// succeeds.
+	RotateRefresh(ctx context.Context, oldHash, newHash string, next RefreshRecord, familyTTL time.Duration) error
+
+	// RevokeFamily revokes every refresh token of family, and every access
+	// token issued from it, for ttl.
+	RevokeFamily(ctx context.Context, family string, ttl time.Duration) error
+
+	// RevokeJTI revokes the access token with the JWT ID jti for ttl.
+	RevokeJTI(ctx context.Context, jti string, ttl time.Duration) error
+
+	// Revoked reports whether the access token with JWT ID jti, or the
+	// refresh token family it was issued from (family may be ""), has
+	// been revoked.
+	Revoked(ctx context.Context, jti, family string) (bool, error)
+
+	// AddFailure counts one failed login under key and returns the number
+	// of failures counted in the current window and the time until the
+	// window ends. The window starts with its first failure.
+	AddFailure(ctx context.Context, key string, window time.Duration) (count int64, retryAfter time.Duration, err error)
+
+	// Failures returns what AddFailure would, without counting.
+	Failures(ctx context.Context, key string) (count int64, retryAfter time.Duration, err error)
+
+	// ResetFailures forgets the failures counted under key.
+	ResetFailures(ctx context.Context, key string) error
+}
+
+// MemoryStore is a Store held in the memory of one process. It is safe for
+// concurrent use. Expired entries are never returned and are swept out as
+// the store is used; no goroutine runs in the background.
+type MemoryStore struct {
+	mu       sync.Mutex
+	now      func() time.Time
+	refresh  map[string]*memRefresh
+	revoked  map[string]time.Time // "j:"+jti or "f:"+family → expiry
+	failures map[string]*memCounter
+	ops      int
+}
+
+type memRefresh struct {
+	rec  RefreshRecord
+	used bool
+}
+
+type memCounter struct {
+	n       int64
+	expires time.Time
+}
+
+// memSweepEvery is how many writes pass between two sweeps of expired
+// entries.
+const memSweepEvery = 1024
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{
+		now:      time.Now,
+		refresh:  make(map[string]*memRefresh),
+		revoked:  make(map[string]time.Time),
+		failures: make(map[string]*memCounter),
+	}
+}
+
+// wrote counts a write and sweeps expired entries now and then. The caller
+// holds s.mu.
+func (s *MemoryStore) wrote(now time.Time) {
+	s.ops++
+	if s.ops < memSweepEvery {
+		return
+	}
+	s.ops = 0
+	for k, r := range s.refresh {
+		if !now.Before(r.rec.ExpiresAt) {
+			delete(s.refresh, k)
+		}
+	}
+	for k, exp := range s.revoked {
+		if !now.Before(exp) {
+			delete(s.revoked, k)
+		}
+	}
+	for k, c := range s.failures {
+		if !now.Before(c.expires) {
+			delete(s.failures, k)
+		}
+	}
+}
+
+// isRevoked reports whether key is revoked at now. The caller holds s.mu.
+func (s *MemoryStore) isRevoked(key string, now time.Time) bool {
+	exp, ok := s.revoked[key]
+	return ok && now.Before(exp)
+}
+
+// SaveRefresh implements Store.
+func (s *MemoryStore) SaveRefresh(ctx context.Context, hash string, rec RefreshRecord) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("issuer: memory store: %w", err)
+	}
+	rec.Scopes = slices.Clone(rec.Scopes)
+	rec.Used, rec.Revoked = false, false
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if _, ok := s.refresh[hash]; ok {
+		return errors.New("issuer: memory store: refresh token hash already stored")
+	}
+	s.refresh[hash] = &memRefresh{rec: rec}
+	s.wrote(now)
+	return nil
+}
+
+// LookupRefresh implements Store.
+func (s *MemoryStore) LookupRefresh(ctx context.Context, hash string) (RefreshRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return RefreshRecord{}, fmt.Errorf("issuer: memory store: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	r, ok := s.refresh[hash]
+	if !ok || !now.Before(r.rec.ExpiresAt) {
+		return RefreshRecord{}, ErrNotFound
+	}
+	rec := r.rec
+	rec.Scopes = slices.Clone(rec.Scopes)
+	rec.Used = r.used
+	rec.Revoked = s.isRevoked("f:"+rec.Family, now)
+	return rec, nil
+}
+
+// RotateRefresh implements Store.
+func (s *MemoryStore) RotateRefresh(ctx context.Context, oldHash, newHash string, next RefreshRecord, familyTTL time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("issuer: memory store: %w", err)
+	}
+	next.Scopes = slices.Clone(next.Scopes)
+	next.Used, next.Revoked = false, false
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	r, ok := s.refresh[oldHash]
+	if !ok || !now.Before(r.rec.ExpiresAt) {
+		return ErrNotFound
+	}
+	if r.rec.Family != next.Family {
+		return errors.New("issuer: memory store: rotation would change the token family")
+	}
+	if s.isRevoked("f:"+next.Family, now) {
+		return ErrRevoked
+	}
+	if r.used {
+		s.revoked["f:"+next.Family] = now.Add(familyTTL)
+		s.wrote(now)
+		return ErrReused
+	}
+	if _, ok := s.refresh[newHash]; ok {
+		return errors.New("issuer: memory store: refresh token hash already stored")
+	}
+	r.used = true
+	s.refresh[newHash] = &memRefresh{rec: next}
+	s.wrote(now)
+	return nil
+}
+
+// RevokeFamily implements Store.
+func (s *MemoryStore) RevokeFamily(ctx context.Context, family string, ttl time.Duration) error {
+	return s.revoke(ctx, "f:"+family, ttl)
+}
+
+// RevokeJTI implements Store.
+func (s *MemoryStore) RevokeJTI(ctx context.Context, jti string, ttl time.Duration) error {
+	return s.revoke(ctx, "j:"+jti, ttl)
+}
+
+func (s *MemoryStore) revoke(ctx context.Context, key string, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("issuer: memory store: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if exp := now.Add(ttl); exp.After(s.revoked[key]) {
+		s.revoked[key] = exp
+	}
+	s.wrote(now)
+	return nil
+}
+
+// Revoked implements Store.
+func (s *MemoryStore) Revoked(ctx context.Context, jti, family string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return true, fmt.Errorf("issuer: memory store: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if s.isRevoked("j:"+jti, now) {
+		return true, nil
+	}
+	return family != "" && s.isRevoked("f:"+family, now), nil
+}
+
+// AddFailure implements Store.
+func (s *MemoryStore) AddFailure(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, 0, fmt.Errorf("issuer: memory store: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	c, ok := s.failures[key]
+	if !ok || !now.Before(c.expires) {
+		c = &memCounter{expires: now.Add(window)}
+		s.failures[key] = c
+	}
+	c.n++
+	s.wrote(now)
+	return c.n, c.expires.Sub(now), nil
+}
+
+// Failures implements Store.
+func (s *MemoryStore) Failures(ctx context.Context, key string) (int64, time.Duration, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, 0, fmt.Errorf("issuer: memory store: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	c, ok := s.failures[key]
+	if !ok || !now.Before(c.expires) {
+		return 0, 0, nil
+	}
+	return c.n, c.expires.Sub(now), nil
+}
+
+// ResetFailures implements Store.
+func (s *MemoryStore) ResetFailures(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("issuer: memory store: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.failures, key)
+	return nil
+}
