@@ -63,7 +63,7 @@ type Scheme struct {
 	Name string
 	// Field is the generated Security struct's field for the scheme.
 	Field string
-	Type SchemeType
+	Type  SchemeType
 	// In and KeyName locate an apiKey: the header, query parameter or
 	// cookie that carries it.
 	In      KeyLocation
