@@ -382,7 +382,7 @@ func (s *Server) refreshGrant(ctx context.Context, c *caller, form url.Values, r
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	if rec.ClientID != c.id {
+	if rec.ClientID != c.id || !s.now().Before(rec.ExpiresAt) {
 		return nil, invalid
 	}
 	if rec.Revoked {

@@ -1,0 +1,10 @@
+// Package e2e holds packages generated from the specs in testdata/specs,
+// checked in as golden output, with end-to-end tests that drive each one
+// through net/http/httptest. generator's golden test fails when they are
+// stale; `go test ./generator -update` (or go generate here) rewrites them.
+package e2e
+
+//go:generate go run ../../cmd/securegen generate -package security -o security ../../testdata/specs/security.yaml
+//go:generate go run ../../cmd/securegen generate -package roles -o roles ../../testdata/specs/roles.v31.yaml
+//go:generate go run ../../cmd/securegen generate -package types -o types ../../testdata/specs/types.yaml
+//go:generate go run ../../cmd/securegen generate -package params -o params ../../testdata/specs/params.yaml
