@@ -15,6 +15,12 @@ import (
 type Options struct {
 	// Package is the Go package name of the generated code.
 	Package string
+	// LenientSecurity makes Build tolerate a security requirement that
+	// names an undeclared scheme: instead of failing, it records an Error
+	// diagnostic at the requirement and drops that alternative, so that
+	// the alternative admits nobody (fail closed). Audit uses it; generation
+	// stays strict.
+	LenientSecurity bool
 }
 
 // builder carries the state of one Build.
@@ -33,6 +39,8 @@ type builder struct {
 	scopes    map[string]*ScopeConst
 	imports   map[string]bool
 	depth     int
+	// lenient is Options.LenientSecurity.
+	lenient bool
 }
 
 // reserved are the package-scope names every generated package declares.
@@ -62,6 +70,7 @@ func Build(spec *load.Spec, opts Options, sink *diag.Sink) (api *API, err error)
 		schemes:   map[string]*Scheme{},
 		scopes:    map[string]*ScopeConst{},
 		imports:   map[string]bool{},
+		lenient:   opts.LenientSecurity,
 	}
 	if doc.Info != nil {
 		b.api.Title = doc.Info.Title

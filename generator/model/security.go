@@ -125,11 +125,19 @@ func (b *builder) security(op *openapi3.Operation, ptr string) (Security, error)
 	seen := map[string]bool{}
 	for i, req := range reqs {
 		var alt []Use
+		dropped := false
 		for _, key := range sortedKeys(req) {
 			sc := b.schemes[key]
 			if sc == nil {
-				return sec, diag.Errorf(b.loc(fmt.Sprintf("%s/%d/%s", base, i, escapeToken(key))),
+				err := diag.Errorf(b.loc(fmt.Sprintf("%s/%d/%s", base, i, escapeToken(key))),
 					"security requirement names scheme %q, which components.securitySchemes does not declare", key)
+				if !b.lenient {
+					return sec, err
+				}
+				// Fail closed: the alternative is dropped, so it admits nobody.
+				b.sink.Add(err.Diagnostic)
+				dropped = true
+				continue
 			}
 			var scopes []string
 			for _, s := range req[key] {
@@ -138,6 +146,9 @@ func (b *builder) security(op *openapi3.Operation, ptr string) (Security, error)
 				}
 			}
 			alt = append(alt, Use{Scheme: sc, Scopes: scopes})
+		}
+		if dropped {
+			continue
 		}
 		sig := altSignature(alt)
 		if seen[sig] {

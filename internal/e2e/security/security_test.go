@@ -262,7 +262,7 @@ func TestScopesStayWithTheirAlternative(t *testing.T) {
 	if got := w.Header().Get("WWW-Authenticate"); !strings.HasSuffix(got, `scope="admin"`) {
 		t.Fatalf("challenge %q, want scope=\"admin\"", got)
 	}
-	expect(t, f.do("GET", "/scopes", "", all(bearer("ok.bob.read"), apiKey("ok.svc."))), 200, "oauth=bob headerKey=svc")
+	expect(t, f.do("GET", "/scopes", "", all(bearer("ok.bob.read"), apiKey("ok.svc."))), 200, "headerKey=svc oauth=bob")
 	expect(t, f.do("GET", "/scopes", "", bearer("ok.bob.admin")), 200, "oauth=bob")
 }
 
