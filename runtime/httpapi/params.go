@@ -27,7 +27,7 @@ func BindPath(r *http.Request, name, wildcard, prefix, suffix, style string, exp
 	if v == "" {
 		return &ParamError{In: "path", Name: name, Err: errMissing}
 	}
-	err := runtime.BindStyledParameterWithOptions(style, name, v, dest, runtime.BindStyledParameterOptions{
+	err := bindStyled(style, name, v, dest, runtime.BindStyledParameterOptions{
 		ParamLocation: runtime.ParamLocationPath, Explode: explode, Required: true, ValueIsUnescaped: true})
 	if err != nil {
 		return &ParamError{In: "path", Name: name, Err: err}
@@ -60,7 +60,7 @@ func BindHeader(r *http.Request, name string, explode, required bool, dest any) 
 	}
 	// Several header lines are one comma-separated list (RFC 9110 §5.3).
 	v := strings.Join(vs, ",")
-	err := runtime.BindStyledParameterWithOptions("simple", name, v, dest, runtime.BindStyledParameterOptions{
+	err := bindStyled("simple", name, v, dest, runtime.BindStyledParameterOptions{
 		ParamLocation: runtime.ParamLocationHeader, Explode: explode, Required: true})
 	if err != nil {
 		return false, &ParamError{In: "header", Name: name, Err: err}
@@ -78,7 +78,7 @@ func BindCookie(r *http.Request, name string, explode, required bool, dest any) 
 		}
 		return false, nil
 	}
-	err = runtime.BindStyledParameterWithOptions("form", name, c.Value, dest, runtime.BindStyledParameterOptions{
+	err = bindStyled("form", name, c.Value, dest, runtime.BindStyledParameterOptions{
 		ParamLocation: runtime.ParamLocationCookie, Explode: explode, Required: true})
 	if err != nil {
 		return false, &ParamError{In: "cookie", Name: name, Err: err}

@@ -1,0 +1,293 @@
+// Package redisstore is an issuer.Store kept in Redis, so that several
+// replicas of an API share refresh tokens, revocations and failed-login
+// counters. Every operation that reads and then writes runs as one Lua
+// script, so it is atomic across replicas: of two replicas redeeming the
+// same refresh token at once, at most one succeeds.
+//
+// It is a module of its own, so that the runtime module, which every
+// generated server imports, does not depend on the Redis client.
+//
+// Redis Cluster is not supported: a script touches keys that it derives
+// from stored values, which may live in other slots. Use a single Redis
+// (with replicas and Sentinel for availability).
+package redisstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/securegen/securegen/runtime/issuer"
+)
+
+// DefaultPrefix is the key prefix New uses when given "".
+const DefaultPrefix = "securegen:issuer:"
+
+// Store is an issuer.Store in Redis. It is safe for concurrent use.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+}
+
+var _ issuer.Store = (*Store)(nil)
+
+// New returns a Store that keeps its keys, all starting with prefix
+// (DefaultPrefix when ""), in the Redis that client talks to. Stores with
+// the same prefix on the same Redis share their state.
+//
+// Keys: prefix+"rt:"+hash is a hash (fields d: the record as JSON, f: the
+// family, u: set once redeemed) that expires with the refresh token;
+// prefix+"fam:"+family and prefix+"jti:"+jti mark revocations and expire
+// with them; prefix+"fail:"+sha256(key) counts failures in a window, so
+// that usernames are not stored in the clear.
+func New(client redis.UniversalClient, prefix string) *Store {
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	return &Store{rdb: client, prefix: prefix}
+}
+
+func (s *Store) refreshKey(hash string) string { return s.prefix + "rt:" + hash }
+func (s *Store) familyKey(family string) string { return s.prefix + "fam:" + family }
+func (s *Store) jtiKey(jti string) string       { return s.prefix + "jti:" + jti }
+
+func (s *Store) failKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return s.prefix + "fail:" + hex.EncodeToString(sum[:])
+}
+
+// ms converts d to whole milliseconds, at least 1.
+func ms(d time.Duration) int64 {
+	return max(d.Milliseconds(), 1)
+}
+
+// saveScript stores a new refresh token unless its key is taken.
+// KEYS[1] token key; ARGV[1] record, ARGV[2] family, ARGV[3] expiry (Unix ms).
+var saveScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'exists' end
+redis.call('HSET', KEYS[1], 'd', ARGV[1], 'f', ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+return 'ok'
+`)
+
+// lookupScript returns a token's record, its family, whether it was
+// redeemed and whether its family is revoked. KEYS[1] token key; ARGV[1] family key prefix.
+var lookupScript = redis.NewScript(`
+local v = redis.call('HMGET', KEYS[1], 'd', 'f', 'u')
+if not v[1] then return false end
+local revoked = redis.call('EXISTS', ARGV[1] .. v[2])
+local used = 0
+if v[3] then used = 1 end
+return {v[1], v[2], used, revoked}
+`)
+
+// rotateScript redeems the old token and stores its successor, or revokes
+// the family when the old token was redeemed already.
+// KEYS[1] old token key, KEYS[2] new token key, KEYS[3] family key;
+// ARGV[1] family, ARGV[2] new record, ARGV[3] new expiry (Unix ms),
+// ARGV[4] family revocation TTL (ms).
+var rotateScript = redis.NewScript(`
+local f = redis.call('HGET', KEYS[1], 'f')
+if not f then return 'missing' end
+if f ~= ARGV[1] then return 'family' end
+if redis.call('EXISTS', KEYS[3]) == 1 then return 'revoked' end
+if redis.call('HEXISTS', KEYS[1], 'u') == 1 then
+  redis.call('SET', KEYS[3], '1', 'PX', ARGV[4])
+  return 'reused'
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'exists' end
+redis.call('HSET', KEYS[1], 'u', '1')
+redis.call('HSET', KEYS[2], 'd', ARGV[2], 'f', ARGV[1])
+redis.call('PEXPIREAT', KEYS[2], ARGV[3])
+return 'ok'
+`)
+
+// revokeScript marks KEYS[1] revoked for ARGV[1] ms, never shortening an
+// existing mark.
+var revokeScript = redis.NewScript(`
+local t = redis.call('PTTL', KEYS[1])
+if t < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
+return 1
+`)
+
+// failScript counts a failure in a window of ARGV[1] ms that starts with
+// the first failure, and returns the count and the time left.
+var failScript = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+local t = redis.call('PTTL', KEYS[1])
+if n == 1 or t < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  t = tonumber(ARGV[1])
+end
+return {n, t}
+`)
+
+// failuresScript returns the count and the time left of a window.
+var failuresScript = redis.NewScript(`
+local n = redis.call('GET', KEYS[1])
+if not n then return {0, 0} end
+return {tonumber(n), redis.call('PTTL', KEYS[1])}
+`)
+
+// storedRecord is what the "d" field holds.
+type storedRecord struct {
+	Subject   string   `json:"sub"`
+	ClientID  string   `json:"cid,omitempty"`
+	Scopes    []string `json:"scope,omitempty"`
+	ExpiresAt int64    `json:"exp"` // Unix ms
+}
+
+func encode(rec issuer.RefreshRecord) (string, error) {
+	b, err := json.Marshal(storedRecord{Subject: rec.Subject, ClientID: rec.ClientID, Scopes: rec.Scopes, ExpiresAt: rec.ExpiresAt.UnixMilli()})
+	if err != nil {
+		return "", fmt.Errorf("redisstore: encode record: %w", err)
+	}
+	return string(b), nil
+}
+
+// SaveRefresh implements issuer.Store.
+func (s *Store) SaveRefresh(ctx context.Context, hash string, rec issuer.RefreshRecord) error {
+	d, err := encode(rec)
+	if err != nil {
+		return err
+	}
+	res, err := saveScript.Run(ctx, s.rdb, []string{s.refreshKey(hash)}, d, rec.Family, rec.ExpiresAt.UnixMilli()).Text()
+	if err != nil {
+		return fmt.Errorf("redisstore: save refresh token: %w", err)
+	}
+	if res != "ok" {
+		return errors.New("redisstore: save refresh token: hash already stored")
+	}
+	return nil
+}
+
+// LookupRefresh implements issuer.Store.
+func (s *Store) LookupRefresh(ctx context.Context, hash string) (issuer.RefreshRecord, error) {
+	v, err := lookupScript.Run(ctx, s.rdb, []string{s.refreshKey(hash)}, s.familyKey("")).Slice()
+	if errors.Is(err, redis.Nil) {
+		return issuer.RefreshRecord{}, issuer.ErrNotFound
+	}
+	if err != nil {
+		return issuer.RefreshRecord{}, fmt.Errorf("redisstore: look up refresh token: %w", err)
+	}
+	if len(v) != 4 {
+		return issuer.RefreshRecord{}, errors.New("redisstore: look up refresh token: malformed reply")
+	}
+	d, ok1 := v[0].(string)
+	fam, ok2 := v[1].(string)
+	used, ok3 := v[2].(int64)
+	revoked, ok4 := v[3].(int64)
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		return issuer.RefreshRecord{}, errors.New("redisstore: look up refresh token: malformed reply")
+	}
+	var sr storedRecord
+	if err := json.Unmarshal([]byte(d), &sr); err != nil {
+		return issuer.RefreshRecord{}, fmt.Errorf("redisstore: decode record: %w", err)
+	}
+	rec := issuer.RefreshRecord{
+		Family:    fam,
+		Subject:   sr.Subject,
+		ClientID:  sr.ClientID,
+		Scopes:    sr.Scopes,
+		ExpiresAt: time.UnixMilli(sr.ExpiresAt),
+		Used:      used == 1,
+		Revoked:   revoked == 1,
+	}
+	return rec, nil
+}
+
+// RotateRefresh implements issuer.Store.
+func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash string, next issuer.RefreshRecord, familyTTL time.Duration) error {
+	d, err := encode(next)
+	if err != nil {
+		return err
+	}
+	keys := []string{s.refreshKey(oldHash), s.refreshKey(newHash), s.familyKey(next.Family)}
+	res, err := rotateScript.Run(ctx, s.rdb, keys, next.Family, d, next.ExpiresAt.UnixMilli(), ms(familyTTL)).Text()
+	if err != nil {
+		return fmt.Errorf("redisstore: rotate refresh token: %w", err)
+	}
+	switch res {
+	case "ok":
+		return nil
+	case "missing":
+		return issuer.ErrNotFound
+	case "revoked":
+		return issuer.ErrRevoked
+	case "reused":
+		return issuer.ErrReused
+	case "family":
+		return errors.New("redisstore: rotate refresh token: rotation would change the token family")
+	default:
+		return fmt.Errorf("redisstore: rotate refresh token: %s", res)
+	}
+}
+
+// RevokeFamily implements issuer.Store.
+func (s *Store) RevokeFamily(ctx context.Context, family string, ttl time.Duration) error {
+	if err := revokeScript.Run(ctx, s.rdb, []string{s.familyKey(family)}, ms(ttl)).Err(); err != nil {
+		return fmt.Errorf("redisstore: revoke family: %w", err)
+	}
+	return nil
+}
+
+// RevokeJTI implements issuer.Store.
+func (s *Store) RevokeJTI(ctx context.Context, jti string, ttl time.Duration) error {
+	if err := revokeScript.Run(ctx, s.rdb, []string{s.jtiKey(jti)}, ms(ttl)).Err(); err != nil {
+		return fmt.Errorf("redisstore: revoke jti: %w", err)
+	}
+	return nil
+}
+
+// Revoked implements issuer.Store. It fails closed: on an error it
+// reports the token revoked.
+func (s *Store) Revoked(ctx context.Context, jti, family string) (bool, error) {
+	keys := []string{s.jtiKey(jti)}
+	if family != "" {
+		keys = append(keys, s.familyKey(family))
+	}
+	n, err := s.rdb.Exists(ctx, keys...).Result()
+	if err != nil {
+		return true, fmt.Errorf("redisstore: revocation check: %w", err)
+	}
+	return n > 0, nil
+}
+
+// AddFailure implements issuer.Store.
+func (s *Store) AddFailure(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error) {
+	v, err := failScript.Run(ctx, s.rdb, []string{s.failKey(key)}, ms(window)).Int64Slice()
+	if err != nil || len(v) != 2 {
+		return 0, 0, fmt.Errorf("redisstore: count failure: %w", errOrMalformed(err))
+	}
+	return v[0], time.Duration(v[1]) * time.Millisecond, nil
+}
+
+// Failures implements issuer.Store.
+func (s *Store) Failures(ctx context.Context, key string) (int64, time.Duration, error) {
+	v, err := failuresScript.Run(ctx, s.rdb, []string{s.failKey(key)}).Int64Slice()
+	if err != nil || len(v) != 2 {
+		return 0, 0, fmt.Errorf("redisstore: read failures: %w", errOrMalformed(err))
+	}
+	return v[0], time.Duration(max(v[1], 0)) * time.Millisecond, nil
+}
+
+// ResetFailures implements issuer.Store.
+func (s *Store) ResetFailures(ctx context.Context, key string) error {
+	if err := s.rdb.Del(ctx, s.failKey(key)).Err(); err != nil {
+		return fmt.Errorf("redisstore: reset failures: %w", err)
+	}
+	return nil
+}
+
+func errOrMalformed(err error) error {
+	if err != nil {
+		return err
+	}
+	return errors.New("malformed reply")
+}
