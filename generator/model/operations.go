@@ -26,6 +26,7 @@ func (b *builder) buildOperations() error {
 	// A scratch ServeMux finds the patterns net/http would refuse, so that
 	// the generated handler can never fail to start on a conflict.
 	var mux http.ServeMux
+	var routes []*Operation
 	for _, path := range sortedKeys(b.doc.Paths.Map()) {
 		item := b.doc.Paths.Value(path)
 		pathPtr := "/paths/" + escapeToken(path)
@@ -46,10 +47,11 @@ func (b *builder) buildOperations() error {
 			if o == nil {
 				continue
 			}
-			if err := register(&mux, o.Pattern); err != nil {
-				b.warn(ptr, "route %q conflicts with an earlier one in net/http's ServeMux (%v); operation %s left out", o.Pattern, err, o.ID)
+			if other, err := register(&mux, o.Pattern, routes); err != nil {
+				b.warn(ptr, "route %q conflicts with the route %q of operation %s, and net/http's ServeMux cannot serve both; operation %s left out", o.Pattern, other.Pattern, other.ID, o.ID)
 				continue
 			}
+			routes = append(routes, o)
 			b.api.Operations = append(b.api.Operations, o)
 		}
 	}
@@ -57,7 +59,24 @@ func (b *builder) buildOperations() error {
 	return nil
 }
 
-func register(mux *http.ServeMux, pattern string) (err error) {
+// register adds pattern to mux. When ServeMux refuses it, it finds the
+// earlier route it conflicts with, by trying each alone.
+func register(mux *http.ServeMux, pattern string, earlier []*Operation) (conflict *Operation, err error) {
+	if err := tryHandle(mux, pattern); err == nil {
+		return nil, nil
+	} else {
+		for _, o := range earlier {
+			var probe http.ServeMux
+			probe.Handle(o.Pattern, http.NotFoundHandler())
+			if tryHandle(&probe, pattern) != nil {
+				return o, err
+			}
+		}
+		return &Operation{Pattern: "?", ID: "?"}, err
+	}
+}
+
+func tryHandle(mux *http.ServeMux, pattern string) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%v", p)

@@ -8,3 +8,6 @@ package e2e
 //go:generate go run ../../cmd/securegen generate -package roles -o roles ../../testdata/specs/roles.v31.yaml
 //go:generate go run ../../cmd/securegen generate -package types -o types ../../testdata/specs/types.yaml
 //go:generate go run ../../cmd/securegen generate -package params -o params ../../testdata/specs/params.yaml
+//go:generate go run ../../cmd/securegen generate -package swagger2 -o swagger2 ../../testdata/specs/swagger2.json
+//go:generate go run ../../cmd/securegen generate -package multifile -o multifile ../../testdata/specs/multifile/api.yaml
+//go:generate go run ../../cmd/securegen generate -package issuer -o issuer ../../testdata/specs/issuer.yaml

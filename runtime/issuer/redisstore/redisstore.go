@@ -53,7 +53,7 @@ func New(client redis.UniversalClient, prefix string) *Store {
 	return &Store{rdb: client, prefix: prefix}
 }
 
-func (s *Store) refreshKey(hash string) string { return s.prefix + "rt:" + hash }
+func (s *Store) refreshKey(hash string) string  { return s.prefix + "rt:" + hash }
 func (s *Store) familyKey(family string) string { return s.prefix + "fam:" + family }
 func (s *Store) jtiKey(jti string) string       { return s.prefix + "jti:" + jti }
 

@@ -1,0 +1,386 @@
+package redisstore_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/securegen/securegen/runtime/auth"
+	"github.com/securegen/securegen/runtime/issuer"
+	"github.com/securegen/securegen/runtime/issuer/redisstore"
+	"github.com/securegen/securegen/runtime/password"
+)
+
+// skipOrFail skips the test, or fails it when CI is set, so that CI can
+// never pass by skipping.
+func skipOrFail(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf(format+" (CI is set, so this is a failure)", args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// startRedis runs a throwaway redis-server on a free loopback port and
+// returns a client for it. Both are stopped when the test ends.
+func startRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		skipOrFail(t, "redis-server not found in PATH: install it (apt-get install redis-server) to run the Redis store tests")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("find a free port: %v", err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+
+	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	cmd.Dir = t.TempDir()
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		skipOrFail(t, "start redis-server: %v", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(port)})
+	t.Cleanup(func() { _ = rdb.Close() })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := rdb.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return rdb
+		}
+		select {
+		case <-exited:
+			skipOrFail(t, "redis-server exited: %s", out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			skipOrFail(t, "redis-server on port %d did not answer: %v", port, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+const (
+	alicePW   = "correct horse battery staple"
+	appSecret = "app-secret-value"
+)
+
+// replica is one issuer.Server, as one replica of an API runs it.
+type replica struct {
+	t   *testing.T
+	srv *issuer.Server
+	ts  *httptest.Server
+}
+
+// replicas returns two issuers sharing rdb and signing keys.
+func replicas(t *testing.T, rdb *redis.Client) (a, b *replica) {
+	t.Helper()
+	userHash, err := password.HashBcrypt(alicePW, bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appHash, err := password.HashBcrypt(appSecret, bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := "test:" + t.Name() + ":"
+	mk := func() *replica {
+		srv, err := issuer.New(issuer.Config{
+			Issuer:        "https://issuer.test",
+			Keys:          []crypto.Signer{key},
+			Authenticate:  issuer.Users([]issuer.User{{Username: "alice", PasswordHash: userHash, Scopes: []string{"read"}}}),
+			Clients:       []issuer.Client{{ID: "app", SecretHash: appHash, Grants: []string{issuer.GrantPassword, issuer.GrantRefreshToken}}},
+			Store:         redisstore.New(rdb, prefix),
+			ClientAddress: func(r *http.Request) string { return r.Header.Get("X-Test-Addr") },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/token", srv.TokenHandler())
+		for _, r := range srv.Routes() {
+			mux.Handle(r.Pattern, r.Handler)
+		}
+		ts := httptest.NewServer(mux)
+		t.Cleanup(ts.Close)
+		return &replica{t: t, srv: srv, ts: ts}
+	}
+	return mk(), mk()
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   map[string]any
+}
+
+func (r reply) str(k string) string { s, _ := r.body[k].(string); return s }
+
+func (rp *replica) post(path string, form url.Values, addr string) reply {
+	rp.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, rp.ts.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		rp.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Test-Addr", addr)
+	req.SetBasicAuth("app", appSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		rp.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := reply{status: resp.StatusCode, header: resp.Header}
+	if len(raw) > 0 {
+		_ = json.Unmarshal(raw, &r.body)
+	}
+	return r
+}
+
+func (rp *replica) login(pw, addr string) reply {
+	return rp.post("/token", url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {pw}}, addr)
+}
+
+func (rp *replica) refresh(token string) reply {
+	return rp.post("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {token}}, "x")
+}
+
+func (rp *replica) verify(token string) error {
+	_, err := rp.srv.Verify(context.Background(), auth.Credential{Scheme: "oauth", Token: token})
+	return err
+}
+
+func want(t *testing.T, r reply, status int, code string) {
+	t.Helper()
+	if r.status != status || (code != "" && r.str("error") != code) {
+		t.Fatalf("got %d %v; want %d %s", r.status, r.body, status, code)
+	}
+}
+
+func TestRefreshTokenIssuedByOneReplicaWorksAtAnother(t *testing.T) {
+	a, b := replicas(t, startRedis(t))
+	r0 := a.login(alicePW, "1")
+	want(t, r0, 200, "")
+	r1 := b.refresh(r0.str("refresh_token"))
+	want(t, r1, 200, "")
+	if err := a.verify(r1.str("access_token")); err != nil {
+		t.Errorf("A rejects B's access token: %v", err)
+	}
+	want(t, a.refresh(r1.str("refresh_token")), 200, "")
+}
+
+func TestRevocationAtOneReplicaHoldsAtAnother(t *testing.T) {
+	a, b := replicas(t, startRedis(t))
+	r := a.login(alicePW, "1")
+	want(t, r, 200, "")
+	want(t, a.post("/oauth2/revoke", url.Values{"token": {r.str("access_token")}}, "1"), 200, "")
+	if err := b.verify(r.str("access_token")); err == nil {
+		t.Error("B accepts an access token revoked at A")
+	}
+
+	r = a.login(alicePW, "1")
+	want(t, a.post("/oauth2/revoke", url.Values{"token": {r.str("refresh_token")}}, "1"), 200, "")
+	want(t, b.refresh(r.str("refresh_token")), 400, "invalid_grant")
+	if err := b.verify(r.str("access_token")); err == nil {
+		t.Error("B accepts an access token of a family revoked at A")
+	}
+}
+
+func TestReuseDetectionAcrossReplicas(t *testing.T) {
+	a, b := replicas(t, startRedis(t))
+	r0 := a.login(alicePW, "1")
+	r1 := a.refresh(r0.str("refresh_token"))
+	want(t, r1, 200, "")
+	want(t, b.refresh(r0.str("refresh_token")), 400, "invalid_grant") // replay at B
+	want(t, a.refresh(r1.str("refresh_token")), 400, "invalid_grant") // family gone at A
+	if err := a.verify(r1.str("access_token")); err == nil {
+		t.Error("access token of the revoked family still verifies")
+	}
+}
+
+func TestConcurrentRedemptionAcrossReplicasOnlyOneWins(t *testing.T) {
+	a, b := replicas(t, startRedis(t))
+	for round := range 5 {
+		r0 := a.login(alicePW, "1")
+		want(t, r0, 200, "")
+		const n = 8
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			rp := a
+			if i%2 == 1 {
+				rp = b
+			}
+			wg.Go(func() { statuses[i] = rp.refresh(r0.str("refresh_token")).status })
+		}
+		wg.Wait()
+		wins := 0
+		for _, s := range statuses {
+			if s == 200 {
+				wins++
+			}
+		}
+		if wins > 1 {
+			t.Fatalf("round %d: %d replicas redeemed the same refresh token (%v)", round, wins, statuses)
+		}
+	}
+}
+
+func TestThrottlingIsSharedAcrossReplicas(t *testing.T) {
+	a, b := replicas(t, startRedis(t))
+	for i := range 5 {
+		rp := a
+		if i%2 == 1 {
+			rp = b
+		}
+		want(t, rp.login("wrong", "addr-"+strconv.Itoa(i)), 400, "invalid_grant")
+	}
+	for _, rp := range []*replica{a, b} {
+		r := rp.login(alicePW, "fresh")
+		want(t, r, http.StatusTooManyRequests, "")
+		if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra < 1 || ra > 900 {
+			t.Errorf("Retry-After %q", r.header.Get("Retry-After"))
+		}
+	}
+	// Per address, too: failures for many usernames from one address.
+	for i := range 5 {
+		rp := a
+		if i%2 == 1 {
+			rp = b
+		}
+		f := url.Values{"grant_type": {"password"}, "username": {"user" + strconv.Itoa(i)}, "password": {"x"}}
+		want(t, rp.post("/token", f, "attacker"), 400, "invalid_grant")
+	}
+	f := url.Values{"grant_type": {"password"}, "username": {"someone"}, "password": {"x"}}
+	want(t, b.post("/token", f, "attacker"), http.StatusTooManyRequests, "")
+}
+
+// TestStoreContract exercises the Store directly, at the edges the issuer
+// does not reach easily.
+func TestStoreContract(t *testing.T) {
+	ctx := context.Background()
+	rdb := startRedis(t)
+	s := redisstore.New(rdb, "")
+	rec := issuer.RefreshRecord{Family: "fam1", Subject: "alice", ClientID: "app", Scopes: []string{"a", "b"}, ExpiresAt: time.Now().Add(time.Hour).Truncate(time.Millisecond)}
+
+	if _, err := s.LookupRefresh(ctx, "nope"); !errors.Is(err, issuer.ErrNotFound) {
+		t.Errorf("unknown token: %v", err)
+	}
+	if err := s.SaveRefresh(ctx, "h1", rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveRefresh(ctx, "h1", rec); err == nil {
+		t.Error("a hash was stored twice")
+	}
+	got, err := s.LookupRefresh(ctx, "h1")
+	if err != nil || got.Family != "fam1" || got.Subject != "alice" || got.ClientID != "app" || strings.Join(got.Scopes, " ") != "a b" || !got.ExpiresAt.Equal(rec.ExpiresAt) || got.Used || got.Revoked {
+		t.Errorf("LookupRefresh = %+v, %v", got, err)
+	}
+	if ttl := rdb.PTTL(ctx, redisstore.DefaultPrefix+"rt:h1").Val(); ttl <= 0 || ttl > time.Hour {
+		t.Errorf("token key TTL %v, want its lifetime", ttl)
+	}
+	other := rec
+	other.Family = "fam2"
+	if err := s.RotateRefresh(ctx, "h1", "h2", other, time.Hour); err == nil {
+		t.Error("rotation changed the family")
+	}
+	if err := s.RotateRefresh(ctx, "h1", "h2", rec, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.LookupRefresh(ctx, "h1"); !got.Used {
+		t.Error("redeemed token not marked used")
+	}
+	if err := s.RotateRefresh(ctx, "h1", "h3", rec, time.Hour); !errors.Is(err, issuer.ErrReused) {
+		t.Errorf("second redemption: %v, want ErrReused", err)
+	}
+	if got, _ := s.LookupRefresh(ctx, "h2"); !got.Revoked {
+		t.Error("reuse did not revoke the family")
+	}
+	if err := s.RotateRefresh(ctx, "h2", "h4", rec, time.Hour); !errors.Is(err, issuer.ErrRevoked) {
+		t.Errorf("redeeming in a revoked family: %v, want ErrRevoked", err)
+	}
+	if err := s.RotateRefresh(ctx, "nope", "h5", rec, time.Hour); !errors.Is(err, issuer.ErrNotFound) {
+		t.Errorf("redeeming an unknown token: %v", err)
+	}
+	if revoked, err := s.Revoked(ctx, "some-jti", "fam1"); err != nil || !revoked {
+		t.Errorf("Revoked(family) = %v, %v", revoked, err)
+	}
+
+	// jti revocation expires, and a shorter revocation does not shorten it.
+	if err := s.RevokeJTI(ctx, "j1", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.RevokeJTI(ctx, "j1", time.Millisecond)
+	if revoked, _ := s.Revoked(ctx, "j1", ""); !revoked {
+		t.Error("jti not revoked")
+	}
+	if revoked, _ := s.Revoked(ctx, "j2", ""); revoked {
+		t.Error("unrelated jti revoked")
+	}
+
+	// Failure windows start with the first failure and end.
+	for i := 1; i <= 3; i++ {
+		n, ttl, err := s.AddFailure(ctx, "user:alice", 300*time.Millisecond)
+		if err != nil || n != int64(i) || ttl <= 0 || ttl > 300*time.Millisecond {
+			t.Fatalf("AddFailure #%d = %d, %v, %v", i, n, ttl, err)
+		}
+	}
+	if n, ttl, err := s.Failures(ctx, "user:alice"); err != nil || n != 3 || ttl <= 0 {
+		t.Errorf("Failures = %d, %v, %v", n, ttl, err)
+	}
+	if keys := rdb.Keys(ctx, "*alice*").Val(); len(keys) != 0 {
+		t.Errorf("usernames stored in the clear: %v", keys)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if n, _, _ := s.Failures(ctx, "user:alice"); n != 0 {
+		t.Errorf("window did not end: %d failures", n)
+	}
+	_, _, _ = s.AddFailure(ctx, "user:bob", time.Minute)
+	if err := s.ResetFailures(ctx, "user:bob"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := s.Failures(ctx, "user:bob"); n != 0 {
+		t.Errorf("ResetFailures left %d", n)
+	}
+
+	// A dead Redis fails closed.
+	_ = rdb.Close()
+	if revoked, err := s.Revoked(ctx, "j2", ""); err == nil || !revoked {
+		t.Errorf("Revoked on a closed client = %v, %v; want revoked and an error", revoked, err)
+	}
+}
