@@ -14,6 +14,7 @@ import (
 	"github.com/securegen/securegen/generator/load"
 	"github.com/securegen/securegen/generator/model"
 	"github.com/securegen/securegen/generator/render"
+	"github.com/securegen/securegen/generator/secdiff"
 )
 
 // Config says what to generate from which spec.
@@ -85,6 +86,12 @@ func Generate(ctx context.Context, cfg Config) (*Result, error) {
 	res, err := Build(ctx, cfg)
 	if err != nil {
 		return res, err
+	}
+	// Compare with the package being overwritten, before it is.
+	if old, ok, err := secdiff.FromGenerated(cfg.Output); err != nil {
+		res.SecurityChanges = fmt.Sprintf("security changes not computed: %v\n", err)
+	} else if ok {
+		res.SecurityChanges = secdiff.Compare(old, secdiff.FromModel(res.API)).Text()
 	}
 	if err := WriteFiles(cfg.Output, res.Files); err != nil {
 		return res, err

@@ -2,16 +2,129 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+
+	"github.com/securegen/securegen/generator/audit"
+	"github.com/securegen/securegen/generator/diag"
+	"github.com/securegen/securegen/generator/secdiff"
 )
 
+// runAudit implements securegen audit: it prints the security of every
+// operation and the findings, and fails when a finding reaches -fail-on.
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "securegen audit: not built yet")
-	return 1
+	fs := newFlagSet("audit", stderr)
+	format := fs.String("format", "text", "output format: text, markdown or json")
+	failOn := fs.String("fail-on", "error", "exit with status 1 when a finding is at least this severe: error, warning or never")
+	if err := fs.Parse(args); err != nil {
+		return parseStatus(err)
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "securegen audit: want one SPEC, got", fs.NArg())
+		return 2
+	}
+	var min diag.Severity
+	never := false
+	switch *failOn {
+	case "error":
+		min = diag.Error
+	case "warning":
+		min = diag.Warning
+	case "never":
+		never = true
+	default:
+		fmt.Fprintf(stderr, "securegen audit: -fail-on %q: want error, warning or never\n", *failOn)
+		return 2
+	}
+	var write func(*audit.Report, io.Writer) error
+	switch *format {
+	case "text":
+		write = (*audit.Report).WriteText
+	case "markdown":
+		write = (*audit.Report).WriteMarkdown
+	case "json":
+		write = (*audit.Report).WriteJSON
+	default:
+		fmt.Fprintf(stderr, "securegen audit: -format %q: want text, markdown or json\n", *format)
+		return 2
+	}
+	rep, err := audit.Run(ctx, fs.Arg(0))
+	if err != nil {
+		fmt.Fprintln(stderr, "securegen:", err)
+		return 1
+	}
+	if err := write(rep, stdout); err != nil {
+		fmt.Fprintln(stderr, "securegen:", err)
+		return 1
+	}
+	if !never && rep.Fails(min) {
+		return 1
+	}
+	return 0
 }
 
+// runDiff implements securegen diff: it prints how the security of every
+// operation changed from OLD to NEW, and fails when something weakened
+// unless -allow-weakening is given.
 func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "securegen diff: not built yet")
-	return 1
+	fs := newFlagSet("diff", stderr)
+	format := fs.String("format", "text", "output format: text or json")
+	allow := fs.Bool("allow-weakening", false, "exit with status 0 even when the security of some operation weakened")
+	if err := fs.Parse(args); err != nil {
+		return parseStatus(err)
+	}
+	if fs.NArg() != 2 {
+		fmt.Fprintln(stderr, "securegen diff: want OLD and NEW, got", fs.NArg(), "arguments")
+		return 2
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(stderr, "securegen diff: -format %q: want text or json\n", *format)
+		return 2
+	}
+	old, err := secdiff.FromSpec(ctx, fs.Arg(0))
+	if err != nil {
+		fmt.Fprintln(stderr, "securegen:", err)
+		return 1
+	}
+	cur, err := secdiff.FromSpec(ctx, fs.Arg(1))
+	if err != nil {
+		fmt.Fprintln(stderr, "securegen:", err)
+		return 1
+	}
+	rep := secdiff.Compare(old, cur)
+	if *format == "json" {
+		err = rep.WriteJSON(stdout)
+	} else if len(rep.Changes) == 0 {
+		_, err = fmt.Fprintln(stdout, "no security changes")
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "securegen:", err)
+		return 1
+	}
+	if rep.Weakens() && !*allow {
+		fmt.Fprintln(stderr, "securegen diff: the security of some operation weakened (use -allow-weakening to accept)")
+		return 1
+	}
+	return 0
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting,
+// and writes its usage to stderr.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseStatus is the exit status after a failed flag parse: 0 when help
+// was asked for, else 2.
+func parseStatus(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
 }

@@ -1,0 +1,154 @@
+package audit
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/securegen/securegen/generator/diag"
+)
+
+// jsonFinding is the JSON shape of a Finding.
+type jsonFinding struct {
+	Severity string `json:"severity"`
+	Code     string `json:"code"`
+	Location string `json:"location"`
+	Message  string `json:"message"`
+}
+
+// MarshalJSON renders the finding in the documented shape: severity as
+// its name and location as "file#pointer".
+func (f Finding) MarshalJSON() ([]byte, error) {
+	return json.Marshal(jsonFinding{Severity: f.Severity.String(), Code: f.Code, Location: LocationString(f.Location), Message: f.Message})
+}
+
+// LocationString renders a location as "file#pointer".
+func LocationString(l diag.Location) string {
+	return l.File + "#" + l.Pointer
+}
+
+// String renders the finding for a terminal.
+func (f Finding) String() string {
+	return fmt.Sprintf("%s: %s: %s: %s", LocationString(f.Location), f.Severity, f.Code, f.Message)
+}
+
+// WriteJSON writes the report in the documented JSON shape.
+func (r *Report) WriteJSON(w io.Writer) error {
+	out := *r
+	if out.Operations == nil {
+		out.Operations = []Operation{}
+	}
+	if out.Findings == nil {
+		out.Findings = []Finding{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("audit: write json: %w", err)
+	}
+	return nil
+}
+
+// alternatives renders an operation's requirement in one line: "public",
+// or alternatives separated by " | ", each an AND joined by " + ".
+func (op Operation) alternatives() string {
+	if op.Public {
+		return "public"
+	}
+	if len(op.Alternatives) == 0 {
+		return "(none: every request is refused)"
+	}
+	parts := make([]string, len(op.Alternatives))
+	for i, alt := range op.Alternatives {
+		if len(alt) == 0 {
+			parts[i] = "anonymous"
+			continue
+		}
+		uses := make([]string, len(alt))
+		for j, u := range alt {
+			uses[j] = u.Scheme
+			if len(u.Scopes) > 0 {
+				uses[j] += "[" + strings.Join(u.Scopes, " ") + "]"
+			}
+		}
+		parts[i] = strings.Join(uses, " + ")
+	}
+	return strings.Join(parts, " | ")
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// summary counts the findings by severity.
+func (r *Report) summary() string {
+	var n [3]int
+	for _, f := range r.Findings {
+		if int(f.Severity) < len(n) {
+			n[f.Severity]++
+		}
+	}
+	return fmt.Sprintf("%d operations; %d errors, %d warnings, %d notes", len(r.Operations), n[diag.Error], n[diag.Warning], n[diag.Note])
+}
+
+// WriteText writes the report as aligned columns for a terminal.
+func (r *Report) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "METHOD\tPATH\tOPERATION\tPUBLIC\tANONYMOUS\tALTERNATIVES")
+	for _, op := range r.Operations {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", op.Method, op.Path, op.OperationID, yesNo(op.Public), yesNo(op.Anonymous), op.alternatives())
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("audit: write: %w", err)
+	}
+	var b strings.Builder
+	if len(r.Findings) > 0 {
+		b.WriteString("\nFINDINGS\n")
+		for _, f := range r.Findings {
+			fmt.Fprintf(&b, "%-7s %s %s: %s\n", f.Severity, f.Code, LocationString(f.Location), f.Message)
+		}
+	}
+	b.WriteString("\n" + r.summary() + "\n")
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("audit: write: %w", err)
+	}
+	return nil
+}
+
+// mdCell escapes text for a Markdown table cell.
+func mdCell(s string) string {
+	s = strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
+	return s
+}
+
+// WriteMarkdown writes the report as two Markdown tables.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("## Operations\n\n")
+	b.WriteString("| Method | Path | Operation | Public | Anonymous | Alternatives |\n")
+	b.WriteString("|---|---|---|---|---|---|\n")
+	for _, op := range r.Operations {
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s |\n", mdCell(op.Method), mdCell(op.Path), mdCell(op.OperationID),
+			yesNo(op.Public), yesNo(op.Anonymous), mdCell(op.alternatives()))
+	}
+	b.WriteString("\n## Findings\n\n")
+	if len(r.Findings) == 0 {
+		b.WriteString("None.\n")
+	} else {
+		b.WriteString("| Severity | Code | Location | Message |\n")
+		b.WriteString("|---|---|---|---|\n")
+		for _, f := range r.Findings {
+			fmt.Fprintf(&b, "| %s | %s | `%s` | %s |\n", f.Severity, f.Code, mdCell(LocationString(f.Location)), mdCell(f.Message))
+		}
+	}
+	b.WriteString("\n" + r.summary() + "\n")
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("audit: write: %w", err)
+	}
+	return nil
+}
