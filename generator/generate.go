@@ -67,7 +67,7 @@ func Build(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return res, err
 	}
-	files, err := r.Render(api)
+	files, err := r.Render(api, render.Options{Tests: cfg.Authtest})
 	if err != nil {
 		return res, err
 	}

@@ -7,7 +7,8 @@ package templates
 import "embed"
 
 // FS holds the templates; each *.go.tmpl becomes the *.gen.go file of
-// the same base name.
+// the same base name, and each *_test.go.tmpl, written only on request,
+// a *.gen_test.go file.
 //
 //go:embed *.go.tmpl
 var FS embed.FS

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,17 +101,40 @@ func jwtSecurity(t *testing.T, h *hydra, o verifierOptions) api.Security {
 	return api.Security{HydraOAuth: oauth, HydraOIDC: oidc}
 }
 
+// apiServer is the generated handler on a test server, with the reason of
+// its last denial.
+type apiServer struct {
+	*httptest.Server
+	mu   sync.Mutex
+	last *auth.Denial
+}
+
+// lastDenial returns the last denial and forgets it.
+func (s *apiServer) lastDenial() *auth.Denial {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.last
+	s.last = nil
+	return d
+}
+
 // serve starts the generated handler with sec on a test server.
-func serve(t *testing.T, sec api.Security) *httptest.Server {
+func serve(t *testing.T, sec api.Security) *apiServer {
 	t.Helper()
+	s := &apiServer{}
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, nil))
-	h, err := api.NewHandler(petServer{}, sec, httpapi.WithLogger(logger))
+	h, err := api.NewHandler(petServer{}, sec, httpapi.WithLogger(logger),
+		httpapi.WithDenyHook(func(_ context.Context, d *auth.Denial) {
+			s.mu.Lock()
+			s.last = d
+			s.mu.Unlock()
+		}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv
+	s.Server = httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
 }
 
 // testWriter sends the handler's log lines (its denials) to t.Log.
@@ -128,21 +152,18 @@ type answer struct {
 	Body   []byte
 }
 
-func (a answer) caller(t *testing.T) api.Caller {
+// decode decodes the JSON body of a.
+func decode[T any](t *testing.T, a answer) T {
 	t.Helper()
-	var c api.Caller
-	var list api.PetList
-	if err := json.Unmarshal(a.Body, &list); err == nil && list.Caller.Subject != "" {
-		return list.Caller
-	}
-	if err := json.Unmarshal(a.Body, &c); err != nil {
+	var v T
+	if err := json.Unmarshal(a.Body, &v); err != nil {
 		t.Fatalf("answer %s: %v", a.Body, err)
 	}
-	return c
+	return v
 }
 
 // call sends method path to srv with token as a bearer token.
-func call(t *testing.T, srv *httptest.Server, method, path, token string) answer {
+func call(t *testing.T, srv *apiServer, method, path, token string) answer {
 	t.Helper()
 	var body io.Reader
 	if method == http.MethodPost {
@@ -171,18 +192,32 @@ func call(t *testing.T, srv *httptest.Server, method, path, token string) answer
 }
 
 // expect calls srv and checks the status.
-func expect(t *testing.T, srv *httptest.Server, method, path, token string, status int) answer {
+func expect(t *testing.T, srv *apiServer, method, path, token string, status int) answer {
 	t.Helper()
+	srv.lastDenial()
 	a := call(t, srv, method, path, token)
 	if a.Status != status {
-		t.Fatalf("%s %s: status %d, want %d; WWW-Authenticate %q; body %s",
-			method, path, a.Status, status, a.Header.Values("WWW-Authenticate"), a.Body)
+		t.Fatalf("%s %s: status %d, want %d; WWW-Authenticate %q; denial %v; body %s",
+			method, path, a.Status, status, a.Header.Values("WWW-Authenticate"), srv.lastDenial(), a.Body)
+	}
+	return a
+}
+
+// expectDenied calls srv, checks the status, and that the denial's reason
+// contains reason, so that a 401 is known to be refused for the reason the
+// test is about.
+func expectDenied(t *testing.T, srv *apiServer, method, path, token string, status int, reason string) answer {
+	t.Helper()
+	a := expect(t, srv, method, path, token, status)
+	d := srv.lastDenial()
+	if d == nil || !strings.Contains(d.Reason, reason) {
+		t.Fatalf("%s %s: denial %v, want one whose reason contains %q", method, path, d, reason)
 	}
 	return a
 }
 
 // eventually calls srv until it answers status, for up to 15 seconds.
-func eventually(t *testing.T, srv *httptest.Server, method, path, token string, status int) {
+func eventually(t *testing.T, srv *apiServer, method, path, token string, status int) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -283,25 +318,24 @@ func TestHydraValidToken(t *testing.T) {
 	srv := serve(t, jwtSecurity(t, h, verifierOptions{}))
 
 	read := h.token(c, "pets.read", apiAudience)
-	got := expect(t, srv, http.MethodGet, "/pets", read, http.StatusOK).caller(t)
+	got := decode[api.PetList](t, expect(t, srv, http.MethodGet, "/pets", read, http.StatusOK)).Caller
 	want := api.Caller{Subject: c.ID, Scheme: "hydraOAuth", Scopes: []string{"pets.read"}}
 	if got.Subject != want.Subject || got.Scheme != want.Scheme || !slices.Equal(got.Scopes, want.Scopes) {
 		t.Errorf("GET /pets: caller %+v, want %+v", got, want)
 	}
 
-	got = expect(t, srv, http.MethodGet, "/whoami", read, http.StatusOK).caller(t)
+	got = decode[api.Caller](t, expect(t, srv, http.MethodGet, "/whoami", read, http.StatusOK))
 	want.Scheme = "hydraOIDC"
 	if got.Subject != want.Subject || got.Scheme != want.Scheme || !slices.Equal(got.Scopes, want.Scopes) {
 		t.Errorf("GET /whoami: caller %+v, want %+v", got, want)
 	}
 
 	both := h.token(c, "pets.read pets.write", apiAudience)
-	a := expect(t, srv, http.MethodPost, "/pets", both, http.StatusCreated)
-	if !bytes.Contains(a.Body, []byte(`"Tom"`)) {
-		t.Errorf("POST /pets: body %s, want the pet back", a.Body)
+	if pet := decode[api.Pet](t, expect(t, srv, http.MethodPost, "/pets", both, http.StatusCreated)); pet.Name != "Tom" {
+		t.Errorf("POST /pets: answered %+v, want the pet back", pet)
 	}
 
-	expect(t, srv, http.MethodGet, "/pets", "", http.StatusUnauthorized)
+	expectDenied(t, srv, http.MethodGet, "/pets", "", http.StatusUnauthorized, "no credential")
 }
 
 // TestHydraMissingScope: a valid token without a required scope is refused
@@ -320,7 +354,7 @@ func TestHydraMissingScope(t *testing.T) {
 		{http.MethodGet, "/whoami", "pets.write", "pets.read"},
 	} {
 		tok := h.token(c, tc.scope, apiAudience)
-		a := expect(t, srv, tc.method, tc.path, tok, http.StatusForbidden)
+		a := expectDenied(t, srv, tc.method, tc.path, tok, http.StatusForbidden, "insufficient scope")
 		ch := a.Header.Get("WWW-Authenticate")
 		if !strings.HasPrefix(ch, "Bearer ") ||
 			!strings.Contains(ch, `error="insufficient_scope"`) ||
@@ -343,7 +377,7 @@ func TestHydraWrongAudience(t *testing.T) {
 	other := h.token(c, "pets.read", otherAudience)
 	for _, path := range []string{"/pets", "/whoami"} {
 		expect(t, srv, http.MethodGet, path, good, http.StatusOK)
-		a := expect(t, srv, http.MethodGet, path, other, http.StatusUnauthorized)
+		a := expectDenied(t, srv, http.MethodGet, path, other, http.StatusUnauthorized, "audience")
 		if ch := a.Header.Get("WWW-Authenticate"); !strings.HasPrefix(ch, "Bearer ") || !strings.Contains(ch, `error="invalid_token"`) {
 			t.Errorf("GET %s: WWW-Authenticate %q, want a Bearer invalid_token challenge", path, ch)
 		}
@@ -378,20 +412,20 @@ func TestHydraOpaqueTokenIntrospection(t *testing.T) {
 	if strings.Count(tok, ".") == 2 {
 		t.Fatalf("token %.12s... looks like a JWT, want an opaque token", tok)
 	}
-	got := expect(t, srv, http.MethodGet, "/pets", tok, http.StatusOK).caller(t)
+	got := decode[api.PetList](t, expect(t, srv, http.MethodGet, "/pets", tok, http.StatusOK)).Caller
 	if got.Subject != c.ID || got.Scheme != "hydraOAuth" || !slices.Equal(got.Scopes, []string{"pets.read"}) {
 		t.Errorf("GET /pets: caller %+v, want subject %s, scheme hydraOAuth, scopes [pets.read]", got, c.ID)
 	}
-	a := expect(t, srv, http.MethodPost, "/pets", tok, http.StatusForbidden)
+	a := expectDenied(t, srv, http.MethodPost, "/pets", tok, http.StatusForbidden, "insufficient scope")
 	if ch := a.Header.Get("WWW-Authenticate"); !strings.Contains(ch, `error="insufficient_scope"`) || !strings.Contains(ch, `scope="pets.write"`) {
 		t.Errorf("POST /pets: WWW-Authenticate %q, want insufficient_scope for pets.write", ch)
 	}
-	expect(t, srv, http.MethodGet, "/whoami", tok, http.StatusUnauthorized)
+	expectDenied(t, srv, http.MethodGet, "/whoami", tok, http.StatusUnauthorized, "malformed")
 
 	// Hydra says an opaque token for another audience is active; the
 	// verifier checks the audience itself.
-	expect(t, srv, http.MethodGet, "/pets", h.token(c, "pets.read", otherAudience), http.StatusUnauthorized)
-	expect(t, srv, http.MethodGet, "/pets", tok+"x", http.StatusUnauthorized)
+	expectDenied(t, srv, http.MethodGet, "/pets", h.token(c, "pets.read", otherAudience), http.StatusUnauthorized, "audience")
+	expectDenied(t, srv, http.MethodGet, "/pets", tok+"x", http.StatusUnauthorized, "not active")
 }
 
 // TestHydraKeyRotation: Hydra restarts with a new system secret and, with
@@ -424,8 +458,8 @@ func TestHydraKeyRotation(t *testing.T) {
 
 	eventually(t, srv, http.MethodGet, "/pets", fresh, http.StatusOK)
 	eventually(t, srv, http.MethodGet, "/whoami", fresh, http.StatusOK)
-	expect(t, srv, http.MethodGet, "/pets", old, http.StatusUnauthorized)
-	expect(t, srv, http.MethodGet, "/whoami", old, http.StatusUnauthorized)
+	expectDenied(t, srv, http.MethodGet, "/pets", old, http.StatusUnauthorized, "key id")
+	expectDenied(t, srv, http.MethodGet, "/whoami", old, http.StatusUnauthorized, "key id")
 }
 
 // TestHydraCachedKeysWhileStopped: with Hydra stopped, tokens signed with
@@ -452,6 +486,6 @@ func TestHydraCachedKeysWhileStopped(t *testing.T) {
 		expect(t, srv, http.MethodGet, "/whoami", tok, http.StatusOK)
 		time.Sleep(150 * time.Millisecond)
 	}
-	expect(t, cold, http.MethodGet, "/pets", tok, http.StatusUnauthorized)
-	expect(t, cold, http.MethodGet, "/whoami", tok, http.StatusUnauthorized)
+	expectDenied(t, cold, http.MethodGet, "/pets", tok, http.StatusUnauthorized, "no signing keys")
+	expectDenied(t, cold, http.MethodGet, "/whoami", tok, http.StatusUnauthorized, "no signing keys")
 }

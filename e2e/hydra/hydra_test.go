@@ -66,7 +66,7 @@ func findHydra() (string, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("build-hydra.sh: %w\n%s", err, tail(stderr.String(), 4000))
+		return "", fmt.Errorf("build-hydra.sh: %w\n%s", err, tail(strings.TrimSpace(stderr.String()), 4000))
 	}
 	path := strings.TrimSpace(stdout.String())
 	if i := strings.LastIndexByte(path, '\n'); i >= 0 {

@@ -87,8 +87,11 @@ const (
 	CodeHTTPBasic = "http-basic"
 	// CodeCookieAPIKey (note): an apiKey in a cookie invites CSRF.
 	CodeCookieAPIKey = "cookie-apikey"
-	// CodeIndistinguishableSchemes (warning): two schemes whose credentials
-	// look the same on the wire, such as two http bearer schemes.
+	// CodeIndistinguishableSchemes (warning when operations use both, note
+	// otherwise): two schemes whose credentials look the same on the wire,
+	// such as two http bearer schemes (oauth2 and openIdConnect tokens are
+	// bearer tokens too), an apiKey in the Authorization header beside an
+	// http scheme, or two apiKeys of the same name in the same place.
 	CodeIndistinguishableSchemes = "indistinguishable-schemes"
 	// CodeUnsupportedScheme (error when used, warning when not): a scheme
 	// securegen cannot verify, such as http negotiate; the generated
@@ -350,7 +353,11 @@ func (a *auditor) schemes() {
 		}
 		for _, other := range list[:i] {
 			if clash(other, sc) {
-				a.add(diag.Warning, CodeIndistinguishableSchemes, sc.Location,
+				sev := diag.Note
+				if other.Used && sc.Used {
+					sev = diag.Warning
+				}
+				a.add(sev, CodeIndistinguishableSchemes, sc.Location,
 					"security schemes %q (%s) and %q (%s) cannot be told apart on the wire: a credential meant for one reaches the other's verifier",
 					other.Key, describeScheme(other), sc.Key, describeScheme(sc))
 			}

@@ -58,16 +58,29 @@ func New(fsys fs.FS) (*Renderer, error) {
 	return r, nil
 }
 
+// Options choose which files Render writes.
+type Options struct {
+	// Tests also renders the *_test.go.tmpl templates, into *.gen_test.go.
+	Tests bool
+}
+
 // Render lays api out and formats the result. A formatting failure is a
 // bug in securegen, never in the spec; the error says which file.
-func (r *Renderer) Render(api *model.API) ([]File, error) {
+func (r *Renderer) Render(api *model.API, opts Options) ([]File, error) {
 	var files []File
 	for _, t := range r.tmpls {
+		base := path.Base(t.Name())
+		name := strings.TrimSuffix(base, ".go.tmpl") + ".gen.go"
+		if test, ok := strings.CutSuffix(base, "_test.go.tmpl"); ok {
+			if !opts.Tests {
+				continue
+			}
+			name = test + ".gen_test.go"
+		}
 		var buf bytes.Buffer
 		if err := t.Execute(&buf, api); err != nil {
 			return nil, fmt.Errorf("render %s: %w", t.Name(), err)
 		}
-		name := strings.TrimSuffix(path.Base(t.Name()), ".go.tmpl") + ".gen.go"
 		// FormatOnly would leave unused imports; Process also removes them,
 		// and every import the code uses is already written, so it never
 		// has to search for a package.

@@ -386,11 +386,15 @@ func compareSchemes(old, new Snapshot) []Change {
 	if old.Schemes == nil || new.Schemes == nil {
 		return nil
 	}
-	used := map[string]bool{}
+	usedBy := map[string][]string{}
 	for _, op := range new.Operations {
+		seen := map[string]bool{}
 		for _, a := range op.Alternatives {
 			for _, n := range a {
-				used[n.Scheme] = true
+				if !seen[n.Scheme] {
+					seen[n.Scheme] = true
+					usedBy[n.Scheme] = append(usedBy[n.Scheme], op.Method+" "+op.Path)
+				}
 			}
 		}
 	}
@@ -405,15 +409,20 @@ func compareSchemes(old, new Snapshot) []Change {
 	for _, k := range keys {
 		o, n := old.Schemes[k], new.Schemes[k]
 		weak := Weakening
-		note := ""
-		if !used[k] {
-			weak, note = Neutral, " (no operation uses it)"
+		note := " (no operation uses it)"
+		if ops := usedBy[k]; len(ops) > 0 {
+			note = "; affects " + strings.Join(ops[:min(len(ops), 3)], ", ")
+			if len(ops) > 3 {
+				note += fmt.Sprintf(" and %d more operations", len(ops)-3)
+			}
+		} else {
+			weak = Neutral
 		}
 		add := func(kind Kind, code, msg string) {
 			if kind == Weakening {
 				kind = weak
-				msg += note
 			}
+			msg += note
 			out = append(out, Change{Kind: kind, Code: code, Scheme: k, Message: msg})
 		}
 		if o.Type != n.Type {

@@ -1,0 +1,392 @@
+package audit_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/securegen/securegen/generator/audit"
+	"github.com/securegen/securegen/generator/diag"
+)
+
+// repoRoot walks up from the test's directory to the one holding go.work.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.work above the test's directory")
+		}
+		dir = parent
+	}
+}
+
+type want struct {
+	sev     diag.Severity
+	code    string
+	pointer string
+}
+
+func TestFindings(t *testing.T) {
+	const schemes = "/components/securitySchemes/"
+	tests := []struct {
+		spec string
+		want []want
+	}{
+		{"clean.yaml", nil},
+		{"implicit-public.yaml", []want{{diag.Warning, audit.CodeImplicitPublic, "/paths/~1open/get"}}},
+		{"undeclared-scheme.yaml", []want{
+			{diag.Error, audit.CodeUndeclaredScheme, "/paths/~1items/get/security/0/missing"},
+			{diag.Error, audit.CodeUndeclaredScheme, "/paths/~1only/get/security/0/missing"},
+		}},
+		{"undeclared-scope.yaml", []want{
+			{diag.Warning, audit.CodeUndeclaredScope, "/paths/~1items/get/security"},
+			{diag.Warning, audit.CodeUndeclaredScope, "/security"},
+		}},
+		{"unused-scheme.yaml", []want{{diag.Warning, audit.CodeUnusedScheme, schemes + "spare"}}},
+		{"apikey-in-query.yaml", []want{{diag.Warning, audit.CodeAPIKeyInQuery, schemes + "key"}}},
+		{"http-basic.yaml", []want{{diag.Note, audit.CodeHTTPBasic, schemes + "basic"}}},
+		{"cookie-apikey.yaml", []want{{diag.Note, audit.CodeCookieAPIKey, schemes + "session"}}},
+		{"indistinguishable-bearer.yaml", []want{{diag.Warning, audit.CodeIndistinguishableSchemes, schemes + "second"}}},
+		{"indistinguishable-bearer-oauth2.yaml", []want{{diag.Warning, audit.CodeIndistinguishableSchemes, schemes + "oauth"}}},
+		{"indistinguishable-authorization-apikey.yaml", []want{{diag.Warning, audit.CodeIndistinguishableSchemes, schemes + "rawAuth"}}},
+		{"indistinguishable-apikeys.yaml", []want{
+			// Header names are case-insensitive; query names are not.
+			{diag.Warning, audit.CodeIndistinguishableSchemes, schemes + "keyB"},
+			{diag.Warning, audit.CodeAPIKeyInQuery, schemes + "queryA"},
+			{diag.Warning, audit.CodeAPIKeyInQuery, schemes + "queryB"},
+			{diag.Warning, audit.CodeIndistinguishableSchemes, schemes + "queryB"},
+			{diag.Warning, audit.CodeAPIKeyInQuery, schemes + "queryC"},
+		}},
+		{"unsupported-scheme.yaml", []want{
+			{diag.Error, audit.CodeUnsupportedScheme, schemes + "kerberos"},
+			{diag.Warning, audit.CodeUnsupportedScheme, schemes + "spareNeg"},
+			{diag.Warning, audit.CodeUnusedScheme, schemes + "spareNeg"},
+		}},
+	}
+	dir := filepath.Join(repoRoot(t), "testdata", "specs", "audit")
+	for _, tt := range tests {
+		t.Run(strings.TrimSuffix(tt.spec, ".yaml"), func(t *testing.T) {
+			path := filepath.Join(dir, tt.spec)
+			rep, err := audit.Run(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []want
+			for _, f := range rep.Findings {
+				if f.Location.File != path {
+					t.Errorf("finding %s: file %q, want %q", f.Code, f.Location.File, path)
+				}
+				if f.Message == "" {
+					t.Errorf("finding %s has no message", f.Code)
+				}
+				got = append(got, want{f.Severity, f.Code, f.Location.Pointer})
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("findings:\n got %v\nwant %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestEveryFindingTested keeps TestFindings in step with the specs on disk.
+func TestEveryFindingTested(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(repoRoot(t), "testdata", "specs", "audit", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 13 {
+		t.Errorf("%d audit specs, want at least 13", len(files))
+	}
+}
+
+func TestUndeclaredSchemeFailsClosed(t *testing.T) {
+	rep, err := audit.Run(context.Background(), filepath.Join(repoRoot(t), "testdata", "specs", "audit", "undeclared-scheme.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]audit.Operation{}
+	for _, op := range rep.Operations {
+		rows[op.OperationID] = op
+	}
+	// The alternative naming the undeclared scheme is dropped; the other stays.
+	items := rows["listItems"]
+	if items.Public || items.Anonymous || len(items.Alternatives) != 1 || len(items.Alternatives[0]) != 1 || items.Alternatives[0][0].Scheme != "bearer" {
+		t.Errorf("listItems: %+v, want only the bearer alternative", items)
+	}
+	// With no alternative left, the operation is not public: it refuses
+	// every request.
+	only := rows["onlyMissing"]
+	if only.Public || only.Anonymous || len(only.Alternatives) != 0 {
+		t.Errorf("onlyMissing: %+v, want no alternative and not public", only)
+	}
+	if !rep.Fails(diag.Error) {
+		t.Error("report does not fail at error")
+	}
+}
+
+func TestOperationsRows(t *testing.T) {
+	rep, err := audit.Run(context.Background(), filepath.Join(repoRoot(t), "testdata", "specs", "security.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]audit.Operation{}
+	for _, op := range rep.Operations {
+		rows[op.OperationID] = op
+	}
+	tests := []struct {
+		id                string
+		public, anonymous bool
+		alts              string
+	}{
+		{"inherited", false, false, "oauth(oauth2)[read]"},
+		{"override", false, false, "headerKey(apiKey)[]"},
+		{"public", true, false, ""},
+		{"anonymous", false, true, " | oauth(oauth2)[read]"},
+		{"both", false, false, "basic(http basic)[] + headerKey(apiKey)[]"},
+	}
+	for _, tt := range tests {
+		op, ok := rows[tt.id]
+		if !ok {
+			t.Errorf("no row for %s", tt.id)
+			continue
+		}
+		var alts []string
+		for _, alt := range op.Alternatives {
+			var uses []string
+			for _, u := range alt {
+				uses = append(uses, u.Scheme+"("+u.Type+")["+strings.Join(u.Scopes, " ")+"]")
+			}
+			alts = append(alts, strings.Join(uses, " + "))
+		}
+		if got := strings.Join(alts, " | "); op.Public != tt.public || op.Anonymous != tt.anonymous || got != tt.alts {
+			t.Errorf("%s: public %v anonymous %v alternatives %q; want %v %v %q", tt.id, op.Public, op.Anonymous, got, tt.public, tt.anonymous, tt.alts)
+		}
+	}
+}
+
+// The documented JSON shape, decoded strictly.
+type jsonReport struct {
+	Operations []struct {
+		Method       string `json:"method"`
+		Path         string `json:"path"`
+		OperationID  string `json:"operationId"`
+		Public       *bool  `json:"public"`
+		Anonymous    *bool  `json:"anonymous"`
+		Alternatives [][]struct {
+			Scheme string   `json:"scheme"`
+			Type   string   `json:"type"`
+			Scopes []string `json:"scopes"`
+		} `json:"alternatives"`
+	} `json:"operations"`
+	Findings []struct {
+		Severity string `json:"severity"`
+		Code     string `json:"code"`
+		Location string `json:"location"`
+		Message  string `json:"message"`
+	} `json:"findings"`
+}
+
+// checkJSON decodes data strictly into the documented shape and checks
+// that required fields are set and arrays are not null.
+func checkJSON(t *testing.T, data []byte) jsonReport {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var r jsonReport
+	if err := dec.Decode(&r); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	if r.Operations == nil || r.Findings == nil {
+		t.Fatalf("operations or findings is null")
+	}
+	for i, op := range r.Operations {
+		if op.Method == "" || op.Path == "" || op.OperationID == "" || op.Public == nil || op.Anonymous == nil || op.Alternatives == nil {
+			t.Fatalf("operation %d: a required field is missing: %+v", i, op)
+		}
+		if *op.Public && len(op.Alternatives) > 0 {
+			t.Errorf("operation %d (%s) is public with alternatives", i, op.OperationID)
+		}
+		for _, alt := range op.Alternatives {
+			if alt == nil {
+				t.Fatalf("operation %s: null alternative", op.OperationID)
+			}
+			for _, u := range alt {
+				if u.Scheme == "" || u.Type == "" || u.Scopes == nil {
+					t.Fatalf("operation %s: incomplete requirement %+v", op.OperationID, u)
+				}
+			}
+		}
+	}
+	for i, f := range r.Findings {
+		switch f.Severity {
+		case "error", "warning", "note":
+		default:
+			t.Errorf("finding %d: severity %q", i, f.Severity)
+		}
+		if f.Code == "" || f.Message == "" || !strings.Contains(f.Location, "#") {
+			t.Errorf("finding %d: incomplete: %+v", i, f)
+		}
+	}
+	return r
+}
+
+func TestJSONShape(t *testing.T) {
+	dir := filepath.Join(repoRoot(t), "testdata", "specs")
+	for _, name := range []string{"security.yaml", "audit/undeclared-scheme.yaml", "audit/clean.yaml"} {
+		rep, err := audit.Run(context.Background(), filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := rep.WriteJSON(&buf); err != nil {
+			t.Fatal(err)
+		}
+		checkJSON(t, buf.Bytes())
+	}
+}
+
+func TestEmptyReportJSON(t *testing.T) {
+	var buf bytes.Buffer
+	if err := (&audit.Report{}).WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(strings.Fields(buf.String()), ""); got != `{"operations":[],"findings":[]}` {
+		t.Errorf("empty report: %s", got)
+	}
+	if got := audit.Audit(nil, nil); got.Operations == nil || got.Findings == nil {
+		t.Errorf("Audit(nil) = %+v", got)
+	}
+}
+
+func TestWriters(t *testing.T) {
+	rep, err := audit.Run(context.Background(), filepath.Join(repoRoot(t), "testdata", "specs", "audit", "undeclared-scheme.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, md bytes.Buffer
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"GET", "/items", "listItems", "bearer", "undeclared-scheme", "every request is refused"} {
+		if !strings.Contains(text.String(), s) {
+			t.Errorf("text lacks %q:\n%s", s, text.String())
+		}
+		if !strings.Contains(md.String(), s) {
+			t.Errorf("markdown lacks %q:\n%s", s, md.String())
+		}
+	}
+	if !strings.Contains(md.String(), "| Method | Path |") {
+		t.Errorf("markdown has no operations table:\n%s", md.String())
+	}
+}
+
+// corpusSpecs lists the corpus's entry files, or skips (fails under CI)
+// when the corpus is absent.
+func corpusSpecs(t *testing.T) []string {
+	t.Helper()
+	dir := filepath.Join(repoRoot(t), "..", "shared", "corpus", "specs")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("corpus %s is missing, and CI is set: %v", dir, err)
+		}
+		t.Skipf("corpus %s is missing (%v); skipping", dir, err)
+	}
+	var specs []string
+	for _, pat := range []string{"*.json", "*.yaml"} {
+		m, err := filepath.Glob(filepath.Join(dir, pat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		specs = append(specs, m...)
+	}
+	specs = append(specs,
+		filepath.Join(dir, "digitalocean-multifile", "specification", "DigitalOcean-public.v2.yaml"),
+		filepath.Join(dir, "polaris-multifile", "spec", "polaris-catalog-service.yaml"))
+	return specs
+}
+
+func TestCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the corpus takes seconds; skipped under -short")
+	}
+	for _, path := range corpusSpecs(t) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			rep, err := audit.Run(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := rep.WriteJSON(&buf); err != nil {
+				t.Fatal(err)
+			}
+			r := checkJSON(t, buf.Bytes())
+			if len(r.Operations) == 0 {
+				t.Errorf("no operations")
+			}
+		})
+	}
+}
+
+// TestDatadogAND checks that an operation inheriting Datadog's root
+// requirement, apiKeyAuth AND appKeyAuth, shows both in one alternative.
+func TestDatadogAND(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the corpus takes seconds; skipped under -short")
+	}
+	var path string
+	for _, p := range corpusSpecs(t) {
+		if filepath.Base(p) == "datadog-v1.yaml" {
+			path = p
+		}
+	}
+	if path == "" {
+		t.Fatal("datadog-v1.yaml is not in the corpus")
+	}
+	rep, err := audit.Run(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// GET /api/v1/api_key (ListAPIKeys) declares no security of its own:
+	// it inherits the root.
+	var found bool
+	for _, op := range rep.Operations {
+		if op.Method != "GET" || op.Path != "/api/v1/api_key" {
+			continue
+		}
+		found = true
+		want := [][]audit.Requirement{{
+			{Scheme: "apiKeyAuth", Type: "apiKey", Scopes: []string{}},
+			{Scheme: "appKeyAuth", Type: "apiKey", Scopes: []string{}},
+		}}
+		if op.Public || op.Anonymous || !equalAlts(op.Alternatives, want) {
+			t.Errorf("GET /api/v1/api_key: %+v, want exactly one alternative apiKeyAuth AND appKeyAuth", op)
+		}
+	}
+	if !found {
+		t.Fatal("no row for GET /api/v1/api_key")
+	}
+}
+
+func equalAlts(a, b [][]audit.Requirement) bool {
+	return slices.EqualFunc(a, b, func(x, y []audit.Requirement) bool {
+		return slices.EqualFunc(x, y, func(u, v audit.Requirement) bool {
+			return u.Scheme == v.Scheme && u.Type == v.Type && slices.Equal(u.Scopes, v.Scopes)
+		})
+	})
+}
