@@ -6,6 +6,17 @@ require (
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/securegen/securegen/runtime v0.0.0-00010101000000-000000000000
 	github.com/securegen/securegen/runtime/issuer/redisstore v0.0.0-00010101000000-000000000000
+	golang.org/x/crypto v0.59.0
+)
+
+require (
+	github.com/apapsch/go-jsonmerge/v2 v2.0.0 // indirect
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/oapi-codegen/runtime v1.9.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 )
 
 // The runtime modules live in this repository; go.work at the repository

@@ -37,9 +37,12 @@ type Spec struct {
 // make the generator read without end.
 const maxFileBytes = 64 << 20
 
-// operationRef finds an operation object that is itself a $ref, in YAML or
-// JSON. Such specs need the normalizing read; others load as they are.
-var operationRef = regexp.MustCompile(`(?m)(^\s*|")(get|put|post|delete|options|head|patch|trace)"?\s*:\s*\{?\s*"?\$ref"?\s*:`)
+// operationRef finds what looks like an operation object that is itself a
+// $ref to another file, in YAML or JSON. Such specs need the normalizing
+// read; others load as they are. A match only chooses the slower read,
+// which is correct for every spec; a $ref to "#/..." is left out because
+// schemas and examples keyed "get" or "delete" make those common.
+var operationRef = regexp.MustCompile(`(?m)(^\s*|")(get|put|post|delete|options|head|patch|trace)"?\s*:\s*\{?\s*"?\$ref"?\s*:\s*['"]?[^#'"\s]`)
 
 // Load reads the spec at path. Diagnostics about tolerated shapes go to
 // sink; an error names the file and, where known, the location in it.
