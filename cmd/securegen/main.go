@@ -23,9 +23,9 @@ import (
 var version = "v0.1.0-dev"
 
 func main() {
-	// A generator run is short and allocates a model it keeps to the end:
-	// collecting garbage less often saves a third of the time on big
-	// specs. GOGC, when set, still decides.
+	// A generator run is short and keeps its model to the end, so most
+	// garbage collections find little to free: run them less often.
+	// GOGC, when set, still decides.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}

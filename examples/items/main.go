@@ -254,7 +254,7 @@ func printWelcome(w io.Writer, base string, shared bool) {
 	fmt.Fprintf(w, "Items API on %s — tokens in %s\n\n", base, store)
 	fmt.Fprintln(w, "Demo users (passwords for trying it out only):")
 	for _, u := range demoUsers {
-		fmt.Fprintf(w, "  %-6s password %-14q scopes %s\n", u.Username, u.Password, strings.Join(u.Scopes, " "))
+		fmt.Fprintf(w, "  %-6s password %-16q scopes %s\n", u.Username, u.Password, strings.Join(u.Scopes, " "))
 	}
 	u := demoUsers[0]
 	fmt.Fprintf(w, `
