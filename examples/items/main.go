@@ -40,6 +40,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -314,7 +315,9 @@ func parseKey(data []byte) (ed25519.PrivateKey, error) {
 }
 
 // createKey writes a new Ed25519 key to path, readable by its owner only.
-// It fails with an error wrapping fs.ErrExist when path exists.
+// The key is written to a temporary file first and then linked into
+// place, so that a replica starting at the same moment never reads half a
+// key. It fails with an error wrapping fs.ErrExist when path exists.
 func createKey(path string) (ed25519.PrivateKey, error) {
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -324,17 +327,21 @@ func createKey(path string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode signing key: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.CreateTemp(filepath.Dir(path), ".signing-key-*")
 	if err != nil {
 		return nil, fmt.Errorf("create signing key file: %w", err)
 	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
 	err = pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		_ = os.Remove(path)
 		return nil, fmt.Errorf("write signing key: %w", err)
+	}
+	if err := os.Link(tmp, path); err != nil {
+		return nil, fmt.Errorf("create signing key file: %w", err)
 	}
 	return key, nil
 }

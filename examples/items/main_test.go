@@ -697,3 +697,23 @@ func TestSigningKeyFileIsCreatedThenShared(t *testing.T) {
 		t.Error("a malformed key file was accepted")
 	}
 }
+
+func TestSigningKeyFileCreatedOnceByConcurrentReplicas(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "signing.pem")
+	const n = 8
+	keys := make([]ed25519.PrivateKey, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { keys[i], _, errs[i] = loadOrCreateKey(path) })
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("replica %d: %v", i, errs[i])
+		}
+		if !keys[i].Equal(keys[0]) {
+			t.Fatalf("replica %d loaded another key than replica 0", i)
+		}
+	}
+}
