@@ -12,6 +12,8 @@ import (
 
 	"github.com/securegen/securegen/generator/audit"
 	"github.com/securegen/securegen/generator/diag"
+	"github.com/securegen/securegen/generator/load"
+	"github.com/securegen/securegen/generator/model"
 )
 
 // repoRoot walks up from the test's directory to the one holding go.work.
@@ -389,4 +391,32 @@ func equalAlts(a, b [][]audit.Requirement) bool {
 			return u.Scheme == v.Scheme && u.Type == v.Type && slices.Equal(u.Scopes, v.Scopes)
 		})
 	})
+}
+
+// TestGenerationStaysStrict checks that without LenientSecurity an
+// undeclared scheme still stops the model, and with it becomes a
+// diagnostic at the requirement.
+func TestGenerationStaysStrict(t *testing.T) {
+	path := filepath.Join(repoRoot(t), "testdata", "specs", "audit", "undeclared-scheme.yaml")
+	var sink diag.Sink
+	spec, err := load.Load(context.Background(), path, &sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := model.Build(spec, model.Options{}, &sink); err == nil {
+		t.Fatal("strict model.Build accepted an undeclared scheme")
+	}
+	var lenient diag.Sink
+	if _, err := model.Build(spec, model.Options{LenientSecurity: true}, &lenient); err != nil {
+		t.Fatalf("lenient model.Build: %v", err)
+	}
+	n := 0
+	for _, d := range lenient.All() {
+		if d.Severity == diag.Error && strings.HasSuffix(d.Location.Pointer, "/security/0/missing") {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d error diagnostics at undeclared requirements, want 2: %v", n, lenient.All())
+	}
 }

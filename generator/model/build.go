@@ -39,6 +39,7 @@ type builder struct {
 	scopes    map[string]*ScopeConst
 	imports   map[string]bool
 	depth     int
+	chk       *checker
 	// lenient is Options.LenientSecurity.
 	lenient bool
 }
@@ -80,6 +81,7 @@ func Build(spec *load.Spec, opts Options, sink *diag.Sink) (api *API, err error)
 		b.api.Realm = opts.Package
 	}
 	b.names.Reserve(reserved...)
+	b.chk = &checker{b: b, bySch: map[*openapi3.Schema]*Check{}, byKey: map[string]*Check{}, bounds: map[string]string{}}
 
 	b.buildSchemes()
 	b.buildComponentSchemas()

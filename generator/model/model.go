@@ -25,6 +25,10 @@ type API struct {
 	// Imports are the packages generated code may use, beyond the ones
 	// every generated package uses.
 	Imports []string
+	// Checks are the validators of request and response schemas; Bounds
+	// the constraint variables they use.
+	Checks []*Check
+	Bounds []*Bounds
 	// Realm names the protection space in challenges.
 	Realm string
 	// HasTokenPaths is set when some scheme has TokenPaths.
@@ -129,6 +133,8 @@ type Operation struct {
 
 	Security Security
 	Location diag.Location
+	// Validates is set when some parameter or the body has a Check.
+	Validates bool
 }
 
 // Param is a parameter of an operation.
@@ -158,6 +164,11 @@ type Param struct {
 	Local string
 	// InName is In as the binding function names it: Header, Cookie.
 	InName string
+	// Check validates the bound value; "" when the schema constrains
+	// nothing a Go type does not already.
+	Check string
+	// Location is the parameter's JSON pointer into the request.
+	Location string
 }
 
 // Body is an operation's request body.
@@ -178,6 +189,8 @@ type Body struct {
 	FieldType string
 	// Accept is ContentTypes joined by spaces.
 	Accept string
+	// Check validates a JSON body before it is decoded into GoType.
+	Check string
 }
 
 // Response is one declared answer: a status and a content type.
@@ -202,6 +215,8 @@ type Response struct {
 	// ValidStatus is a Go condition on r.StatusCode that holds for the
 	// codes the answer may carry; "" when Status is fixed.
 	ValidStatus string
+	// Check validates the JSON body, when responses are validated.
+	Check string
 }
 
 // Security is an operation's effective security requirement, normalized:

@@ -112,6 +112,12 @@ func (b *builder) operation(path, method string, item *openapi3.PathItem, op *op
 	o.Pattern = method + " " + joinSegments(path, segments)
 	b.body(o, op, ptr)
 	b.responses(o, op, ptr)
+	o.Validates = o.Body != nil && o.Body.Check != ""
+	for _, p := range o.Params {
+		if p.Check != "" {
+			o.Validates = true
+		}
+	}
 	return o, nil
 }
 
@@ -283,13 +289,16 @@ func (b *builder) params(o *Operation, item *openapi3.PathItem, op *openapi3.Ope
 			param.Explode = *p.Explode
 		}
 		hint := o.Name + GoName(p.Name)
+		param.Location = "/" + k.in + "/" + escapeToken(p.Name)
 		switch {
 		case p.Schema != nil:
 			param.ValueType = b.typeOf(p.Schema, hint, pptr+"/schema")
+			param.Check = b.chk.checkOf(p.Schema, hint, pptr+"/schema")
 		case p.Content != nil && p.Content.Get("application/json") != nil:
 			param.JSON = true
 			b.use("encoding/json")
 			param.ValueType = b.typeOf(p.Content.Get("application/json").Schema, hint, pptr+"/content/application~1json/schema")
+			param.Check = b.chk.checkOf(p.Content.Get("application/json").Schema, hint, pptr+"/content/application~1json/schema")
 		default:
 			b.warn(pptr, "parameter has neither schema nor JSON content; bound as a string")
 			param.ValueType = "string"
@@ -387,6 +396,7 @@ func (b *builder) body(o *Operation, op *openapi3.Operation, ptr string) {
 			body.GoType = goRaw
 		} else {
 			body.GoType = b.typeOf(jsonSchema, o.Name+"RequestBody", jsonPtr)
+			body.Check = b.chk.checkOf(jsonSchema, o.Name+"RequestBody", jsonPtr)
 		}
 	}
 	if body.Raw {
@@ -477,6 +487,7 @@ func (b *builder) responses(o *Operation, op *openapi3.Operation, ptr string) {
 					r.BodyType = goRaw
 				} else {
 					r.BodyType = b.typeOf(mt.Schema, o.Name+statusWord+"ResponseBody", rptr+"/content/"+escapeToken(ct)+"/schema")
+					r.Check = b.chk.checkOf(mt.Schema, o.Name+statusWord+"ResponseBody", rptr+"/content/"+escapeToken(ct)+"/schema")
 				}
 			} else {
 				b.use("io")

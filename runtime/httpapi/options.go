@@ -3,8 +3,10 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"net/http"
 
 	"github.com/securegen/securegen/runtime/auth"
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 // DefaultMaxBodyBytes bounds request bodies unless WithMaxBodyBytes says
@@ -17,6 +19,19 @@ type Config struct {
 	MaxBodyBytes int64
 	ErrorWriter  ErrorWriter
 	Guard        auth.Guard
+
+	// ValidationStatus answers requests that break their schema: 400 by
+	// default, 422 with WithValidationStatus.
+	ValidationStatus int
+	// MaxViolations caps the violations listed in one answer.
+	MaxViolations int
+	// StrictFields rejects unknown properties everywhere, not only where
+	// the schema says additionalProperties: false.
+	StrictFields bool
+	// Formats are checkers for formats beyond the built-in ones.
+	Formats map[string]validate.Format
+	// ValidateResponses checks every answer against the spec.
+	ValidateResponses bool
 }
 
 // Option configures a generated handler.
@@ -25,7 +40,8 @@ type Option func(*Config)
 // NewConfig applies opts over the defaults. realm is the default
 // protection space named in challenges.
 func NewConfig(realm string, opts ...Option) *Config {
-	c := &Config{MaxBodyBytes: DefaultMaxBodyBytes, ErrorWriter: WriteError, Guard: auth.Guard{Realm: realm}}
+	c := &Config{MaxBodyBytes: DefaultMaxBodyBytes, ErrorWriter: WriteError, Guard: auth.Guard{Realm: realm},
+		ValidationStatus: http.StatusBadRequest, MaxViolations: validate.DefaultMax}
 	for _, o := range opts {
 		if o != nil {
 			o(c)
@@ -62,6 +78,54 @@ func WithLogger(l *slog.Logger) Option {
 // WithDenyHook sets a function told of every denial, for metrics.
 func WithDenyHook(f func(ctx context.Context, d *auth.Denial)) Option {
 	return func(c *Config) { c.Guard.OnDeny = f }
+}
+
+// WithValidationStatus answers requests that break their schema with
+// status, which must be 400 or 422.
+func WithValidationStatus(status int) Option {
+	return func(c *Config) {
+		if status == http.StatusBadRequest || status == http.StatusUnprocessableEntity {
+			c.ValidationStatus = status
+		}
+	}
+}
+
+// WithMaxViolations caps the violations listed in one answer.
+func WithMaxViolations(n int) Option {
+	return func(c *Config) {
+		if n > 0 {
+			c.MaxViolations = n
+		}
+	}
+}
+
+// WithStrictFields rejects unknown properties in every object of a
+// request, not only where the schema says additionalProperties: false.
+func WithStrictFields() Option {
+	return func(c *Config) { c.StrictFields = true }
+}
+
+// WithFormat registers a checker for a string format the spec uses, such
+// as "iban". It replaces a built-in checker of the same name.
+func WithFormat(name string, check func(s string) error) Option {
+	return func(c *Config) {
+		if name == "" || check == nil {
+			return
+		}
+		formats := make(map[string]validate.Format, len(c.Formats)+1)
+		for k, v := range c.Formats {
+			formats[k] = v
+		}
+		formats[name] = check
+		c.Formats = formats
+	}
+}
+
+// WithResponseValidation checks every answer against the spec before it
+// is written; one that breaks it is logged and answered 500. It is meant
+// for development and tests.
+func WithResponseValidation() Option {
+	return func(c *Config) { c.ValidateResponses = true }
 }
 
 // WithRealm sets the realm named in WWW-Authenticate challenges.

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/oapi-codegen/runtime"
+
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 var errMissing = errors.New("required but missing")
@@ -144,7 +146,10 @@ type BodySpec struct {
 // ReadBody reads the request body as spec says. A JSON body is decoded
 // into jsonDest under the configured size limit; another accepted media
 // type is returned unread (but limited) with its media type.
-func ReadBody(w http.ResponseWriter, r *http.Request, cfg *Config, spec BodySpec, jsonDest any) (io.ReadCloser, string, error) {
+//
+// With a check, a JSON body is validated before it is decoded: violations
+// go to vr and the body is decoded only when there are none.
+func ReadBody(w http.ResponseWriter, r *http.Request, cfg *Config, spec BodySpec, jsonDest any, check validate.Func, vr *validate.Report) (io.ReadCloser, string, error) {
 	if !HasBody(r) {
 		if spec.Required {
 			return nil, "", &BodyError{Status: http.StatusBadRequest, Err: errors.New("body is required")}
@@ -160,6 +165,9 @@ func ReadBody(w http.ResponseWriter, r *http.Request, cfg *Config, spec BodySpec
 			Err: fmt.Errorf("content type %q is not one of: %s", mt, spec.Accept)}
 	}
 	if spec.JSON && IsJSON(mt) {
+		if check != nil && vr != nil {
+			return nil, mt, readValidated(w, r, cfg.MaxBodyBytes, jsonDest, check, vr)
+		}
 		return nil, mt, DecodeJSON(r, cfg.MaxBodyBytes, jsonDest)
 	}
 	return http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes), mt, nil

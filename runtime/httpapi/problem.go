@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/securegen/securegen/runtime/auth"
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Problem is an RFC 9457 problem details document.
@@ -22,15 +23,9 @@ type Problem struct {
 	Status   int    `json:"status"`
 	Detail   string `json:"detail,omitempty"`
 	Instance string `json:"instance,omitempty"`
-	// Errors lists individual violations, such as each bad parameter.
-	Errors []Violation `json:"errors,omitempty"`
-}
-
-// Violation is one thing wrong with a request.
-type Violation struct {
-	// Location is a JSON pointer into the request, such as "/query/limit".
-	Location string `json:"location"`
-	Detail   string `json:"detail"`
+	// Errors lists individual violations, such as each bad parameter,
+	// each located by a JSON pointer into the request ("/query/limit").
+	Errors []validate.Violation `json:"errors,omitempty"`
 }
 
 // WriteProblem writes p as application/problem+json.
@@ -93,10 +88,11 @@ type StatusError interface {
 // errors become 500 and are logged, never shown to the client.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	var (
-		denial *auth.Denial
-		param  *ParamError
-		body   *BodyError
-		status StatusError
+		denial  *auth.Denial
+		param   *ParamError
+		body    *BodyError
+		status  StatusError
+		invalid *ValidationError
 	)
 	switch {
 	case errors.As(err, &denial):
@@ -109,8 +105,24 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		WriteProblem(w, &Problem{Status: denial.Status, Detail: detail})
 	case errors.As(err, &param):
+		rule := "type"
+		if errors.Is(param.Err, errMissing) {
+			rule = "required"
+		}
 		WriteProblem(w, &Problem{Status: http.StatusBadRequest, Detail: "invalid parameter",
-			Errors: []Violation{{Location: "/" + param.In + "/" + escapePointer(param.Name), Detail: param.Err.Error()}}})
+			Errors: []validate.Violation{{Location: "/" + param.In + "/" + escapePointer(param.Name), Rule: rule, Detail: param.Err.Error()}}})
+	case errors.As(err, &invalid):
+		detail := "The request does not match its schema."
+		if invalid.Status >= 500 {
+			WriteProblem(w, &Problem{Status: invalid.Status})
+			return
+		}
+		if invalid.Dropped > 0 {
+			detail += fmt.Sprintf(" %d more violations are not listed.", invalid.Dropped)
+		}
+		WriteProblem(w, &Problem{Status: invalid.Status, Detail: detail, Errors: invalid.Violations})
+	case errors.Is(err, errAnswerInvalid):
+		WriteProblem(w, &Problem{Status: http.StatusInternalServerError})
 	case errors.As(err, &body):
 		WriteProblem(w, &Problem{Status: body.Status, Detail: body.Err.Error()})
 	case errors.Is(err, ErrNotImplemented):

@@ -74,15 +74,26 @@ func (h *handler) serveListItems(w http.ResponseWriter, r *http.Request, princip
 		h.cfg.ErrorWriter(w, r, errors.New("ListItems returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkListItems); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeListItems(w))
 }
 
 func (h *handler) serveCreateItem(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req CreateItemRequest
 	req.Principal, req.Principals = principals.First(), principals
-	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body)
+	vr := h.cfg.NewReport()
+	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body, validateNewItem, &vr)
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.CreateItem(r.Context(), req)
@@ -94,14 +105,26 @@ func (h *handler) serveCreateItem(w http.ResponseWriter, r *http.Request, princi
 		h.cfg.ErrorWriter(w, r, errors.New("CreateItem returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkCreateItem); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeCreateItem(w))
 }
 
 func (h *handler) serveDeleteItem(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req DeleteItemRequest
 	req.Principal, req.Principals = principals.First(), principals
+	vr := h.cfg.NewReport()
 	if err := httpapi.BindPath(r, "itemId", "itemId", "", "", "simple", false, &req.ItemID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	httpapi.ValidateParam(&vr, "/path/itemId", req.ItemID, validateItemAll1ID)
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.DeleteItem(r.Context(), req)
@@ -112,6 +135,12 @@ func (h *handler) serveDeleteItem(w http.ResponseWriter, r *http.Request, princi
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("DeleteItem returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkDeleteItem); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeDeleteItem(w))
 }
@@ -127,6 +156,12 @@ func (h *handler) serveGetMe(w http.ResponseWriter, r *http.Request, principals 
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("GetMe returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkGetMe); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeGetMe(w))
 }

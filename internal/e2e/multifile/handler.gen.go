@@ -60,8 +60,14 @@ type handler struct {
 func (h *handler) serveListBooks(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req ListBooksRequest
 	req.Principal, req.Principals = principals.First(), principals
+	vr := h.cfg.NewReport()
 	if err := httpapi.BindQuery(r, "limit", "form", true, false, &req.Limit); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	httpapi.ValidateParam(&vr, "/query/limit", req.Limit, validateListBooksLimit)
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.ListBooks(r.Context(), req)
@@ -73,14 +79,26 @@ func (h *handler) serveListBooks(w http.ResponseWriter, r *http.Request, princip
 		h.cfg.ErrorWriter(w, r, errors.New("ListBooks returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkListBooks); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeListBooks(w))
 }
 
 func (h *handler) serveGetBook(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req GetBookRequest
 	req.Principal, req.Principals = principals.First(), principals
+	vr := h.cfg.NewReport()
 	if err := httpapi.BindPath(r, "isbn", "isbn", "", "", "simple", false, &req.Isbn); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	httpapi.ValidateParam(&vr, "/path/isbn", req.Isbn, checkString)
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.GetBook(r.Context(), req)
@@ -91,6 +109,12 @@ func (h *handler) serveGetBook(w http.ResponseWriter, r *http.Request, principal
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("GetBook returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkGetBook); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeGetBook(w))
 }

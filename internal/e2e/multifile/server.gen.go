@@ -8,6 +8,7 @@ import (
 
 	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -51,6 +52,7 @@ type ListBooksRequest struct {
 // ListBooks*Response types.
 type ListBooksResponse interface {
 	writeListBooks(w http.ResponseWriter) error
+	checkListBooks(vr *validate.Report)
 }
 
 // ListBooks200JSONResponse is the 200 answer of ListBooks, as application/json.
@@ -65,6 +67,10 @@ type ListBooks200JSONResponse struct {
 // NewListBooks200JSONResponse returns the 200 answer of ListBooks.
 func NewListBooks200JSONResponse(body []Book) ListBooks200JSONResponse {
 	return ListBooks200JSONResponse{Body: body}
+}
+
+func (r ListBooks200JSONResponse) checkListBooks(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validateListBooks200ResponseBody)
 }
 
 func (r ListBooks200JSONResponse) writeListBooks(w http.ResponseWriter) error {
@@ -88,6 +94,7 @@ type GetBookRequest struct {
 // GetBook*Response types.
 type GetBookResponse interface {
 	writeGetBook(w http.ResponseWriter) error
+	checkGetBook(vr *validate.Report)
 }
 
 // GetBook200JSONResponse is the 200 answer of GetBook, as application/json.
@@ -102,6 +109,10 @@ type GetBook200JSONResponse struct {
 // NewGetBook200JSONResponse returns the 200 answer of GetBook.
 func NewGetBook200JSONResponse(body Book2) GetBook200JSONResponse {
 	return GetBook200JSONResponse{Body: body}
+}
+
+func (r GetBook200JSONResponse) checkGetBook(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validateBook2)
 }
 
 func (r GetBook200JSONResponse) writeGetBook(w http.ResponseWriter) error {

@@ -72,15 +72,26 @@ func (h *handler) serveRoot(w http.ResponseWriter, r *http.Request, principals a
 		h.cfg.ErrorWriter(w, r, errors.New("Root returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkRoot); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeRoot(w))
 }
 
 func (h *handler) servePutOptionalBody(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req PutOptionalBodyRequest
 	_ = principals
-	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: false, Accept: "application/json", JSON: true, Raw: false}, &req.Body)
+	vr := h.cfg.NewReport()
+	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: false, Accept: "application/json", JSON: true, Raw: false}, &req.Body, validatePoint, &vr)
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.PutOptionalBody(r.Context(), req)
@@ -92,18 +103,29 @@ func (h *handler) servePutOptionalBody(w http.ResponseWriter, r *http.Request, p
 		h.cfg.ErrorWriter(w, r, errors.New("PutOptionalBody returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkPutOptionalBody); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writePutOptionalBody(w))
 }
 
 func (h *handler) servePostBody(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req PostBodyRequest
 	_ = principals
-	raw, mediaType, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json text/plain", JSON: true, Raw: true}, &req.Body)
+	vr := h.cfg.NewReport()
+	raw, mediaType, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json text/plain", JSON: true, Raw: true}, &req.Body, validatePoint, &vr)
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
 	req.RawBody, req.ContentType = raw, mediaType
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
+		return
+	}
 	resp, err := h.server.PostBody(r.Context(), req)
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
@@ -113,14 +135,26 @@ func (h *handler) servePostBody(w http.ResponseWriter, r *http.Request, principa
 		h.cfg.ErrorWriter(w, r, errors.New("PostBody returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkPostBody); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writePostBody(w))
 }
 
 func (h *handler) serveGetFile(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req GetFileRequest
 	_ = principals
+	vr := h.cfg.NewReport()
 	if err := httpapi.BindPath(r, "name", "name", "", ".json", "simple", false, &req.Name); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	httpapi.ValidateParam(&vr, "/path/name", req.Name, checkString)
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.GetFile(r.Context(), req)
@@ -132,12 +166,19 @@ func (h *handler) serveGetFile(w http.ResponseWriter, r *http.Request, principal
 		h.cfg.ErrorWriter(w, r, errors.New("GetFile returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkGetFile); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeGetFile(w))
 }
 
 func (h *handler) serveHeaders(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req HeadersRequest
 	_ = principals
+	vr := h.cfg.NewReport()
 	if _, err := httpapi.BindHeader(r, "X-Request-ID", false, true, &req.XRequestID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
@@ -164,6 +205,15 @@ func (h *handler) serveHeaders(w http.ResponseWriter, r *http.Request, principal
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
+	httpapi.ValidateParam(&vr, "/header/X-Request-ID", req.XRequestID, validateHeadersXRequestID)
+	httpapi.ValidateParam(&vr, "/header/X-Tags", req.XTags, validateHeadersXTags)
+	httpapi.ValidateParam(&vr, "/header/X-Point", req.XPoint, validatePoint)
+	httpapi.ValidateParam(&vr, "/cookie/session", req.Session, checkString)
+	httpapi.ValidateParam(&vr, "/cookie/retries", req.Retries, checkInteger)
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
+		return
+	}
 	resp, err := h.server.Headers(r.Context(), req)
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
@@ -173,18 +223,31 @@ func (h *handler) serveHeaders(w http.ResponseWriter, r *http.Request, principal
 		h.cfg.ErrorWriter(w, r, errors.New("Headers returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkHeaders); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeHeaders(w))
 }
 
 func (h *handler) servePathLabel(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req PathLabelRequest
 	_ = principals
+	vr := h.cfg.NewReport()
 	if err := httpapi.BindPath(r, "id", "id", "", "", "label", false, &req.ID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
 	if err := httpapi.BindPath(r, "list", "list", "", "", "label", true, &req.List); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	httpapi.ValidateParam(&vr, "/path/id", req.ID, checkString)
+	httpapi.ValidateParam(&vr, "/path/list", req.List, validatePathLabelList)
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.PathLabel(r.Context(), req)
@@ -196,18 +259,31 @@ func (h *handler) servePathLabel(w http.ResponseWriter, r *http.Request, princip
 		h.cfg.ErrorWriter(w, r, errors.New("PathLabel returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkPathLabel); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writePathLabel(w))
 }
 
 func (h *handler) servePathMatrix(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req PathMatrixRequest
 	_ = principals
+	vr := h.cfg.NewReport()
 	if err := httpapi.BindPath(r, "id", "id", "", "", "matrix", false, &req.ID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
 	if err := httpapi.BindPath(r, "list", "list", "", "", "matrix", false, &req.List); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	httpapi.ValidateParam(&vr, "/path/id", req.ID, checkString)
+	httpapi.ValidateParam(&vr, "/path/list", req.List, validateHeadersXTags)
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.PathMatrix(r.Context(), req)
@@ -219,12 +295,19 @@ func (h *handler) servePathMatrix(w http.ResponseWriter, r *http.Request, princi
 		h.cfg.ErrorWriter(w, r, errors.New("PathMatrix returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkPathMatrix); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writePathMatrix(w))
 }
 
 func (h *handler) serveQuery(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req QueryRequest
 	_ = principals
+	vr := h.cfg.NewReport()
 	if err := httpapi.BindQuery(r, "limit", "form", true, true, &req.Limit); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
@@ -257,6 +340,18 @@ func (h *handler) serveQuery(w http.ResponseWriter, r *http.Request, principals 
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
+	httpapi.ValidateParam(&vr, "/query/limit", req.Limit, checkInteger)
+	httpapi.ValidateParam(&vr, "/query/tags", req.Tags, validateHeadersXTags)
+	httpapi.ValidateParam(&vr, "/query/ids", req.Ids, validatePathLabelList)
+	httpapi.ValidateParam(&vr, "/query/spaced", req.Spaced, validateHeadersXTags)
+	httpapi.ValidateParam(&vr, "/query/piped", req.Piped, validateHeadersXTags)
+	httpapi.ValidateParam(&vr, "/query/filter", req.Filter, validatePoint)
+	httpapi.ValidateParam(&vr, "/query/sort", req.Sort, validateQuerySort)
+	httpapi.ValidateParam(&vr, "/query/since", req.Since, validateQuerySince)
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
+		return
+	}
 	resp, err := h.server.Query(r.Context(), req)
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
@@ -266,12 +361,19 @@ func (h *handler) serveQuery(w http.ResponseWriter, r *http.Request, principals 
 		h.cfg.ErrorWriter(w, r, errors.New("Query returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkQuery); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeQuery(w))
 }
 
 func (h *handler) servePathSimple(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req PathSimpleRequest
 	_ = principals
+	vr := h.cfg.NewReport()
 	if err := httpapi.BindPath(r, "id", "id", "", "", "simple", false, &req.ID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
@@ -284,6 +386,13 @@ func (h *handler) servePathSimple(w http.ResponseWriter, r *http.Request, princi
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
+	httpapi.ValidateParam(&vr, "/path/id", req.ID, validatePathSimpleID)
+	httpapi.ValidateParam(&vr, "/path/list", req.List, validateHeadersXTags)
+	httpapi.ValidateParam(&vr, "/path/obj", req.Obj, validatePoint)
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
+		return
+	}
 	resp, err := h.server.PathSimple(r.Context(), req)
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
@@ -292,6 +401,12 @@ func (h *handler) servePathSimple(w http.ResponseWriter, r *http.Request, princi
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("PathSimple returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkPathSimple); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writePathSimple(w))
 }

@@ -10,6 +10,7 @@ import (
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 	"github.com/securegen/securegen/runtime/httpapi"
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -92,6 +93,7 @@ type RootRequest struct {
 // Root*Response types.
 type RootResponse interface {
 	writeRoot(w http.ResponseWriter) error
+	checkRoot(vr *validate.Report)
 }
 
 // Root200JSONResponse is the 200 answer of Root, as application/json.
@@ -106,6 +108,10 @@ type Root200JSONResponse struct {
 // NewRoot200JSONResponse returns the 200 answer of Root.
 func NewRoot200JSONResponse(body map[string]any) Root200JSONResponse {
 	return Root200JSONResponse{Body: body}
+}
+
+func (r Root200JSONResponse) checkRoot(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, checkObject)
 }
 
 func (r Root200JSONResponse) writeRoot(w http.ResponseWriter) error {
@@ -123,6 +129,7 @@ type PutOptionalBodyRequest struct {
 // PutOptionalBody*Response types.
 type PutOptionalBodyResponse interface {
 	writePutOptionalBody(w http.ResponseWriter) error
+	checkPutOptionalBody(vr *validate.Report)
 }
 
 // PutOptionalBody200JSONResponse is the 200 answer of PutOptionalBody, as application/json.
@@ -137,6 +144,10 @@ type PutOptionalBody200JSONResponse struct {
 // NewPutOptionalBody200JSONResponse returns the 200 answer of PutOptionalBody.
 func NewPutOptionalBody200JSONResponse(body map[string]any) PutOptionalBody200JSONResponse {
 	return PutOptionalBody200JSONResponse{Body: body}
+}
+
+func (r PutOptionalBody200JSONResponse) checkPutOptionalBody(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, checkObject)
 }
 
 func (r PutOptionalBody200JSONResponse) writePutOptionalBody(w http.ResponseWriter) error {
@@ -158,6 +169,9 @@ type PutOptionalBody2XXTextPlainResponse struct {
 // NewPutOptionalBody2XXTextPlainResponse returns the 2XX answer of PutOptionalBody.
 func NewPutOptionalBody2XXTextPlainResponse(statusCode int, body io.Reader) PutOptionalBody2XXTextPlainResponse {
 	return PutOptionalBody2XXTextPlainResponse{StatusCode: statusCode, Body: body}
+}
+
+func (r PutOptionalBody2XXTextPlainResponse) checkPutOptionalBody(vr *validate.Report) {
 }
 
 func (r PutOptionalBody2XXTextPlainResponse) writePutOptionalBody(w http.ResponseWriter) error {
@@ -182,6 +196,7 @@ type PostBodyRequest struct {
 // PostBody*Response types.
 type PostBodyResponse interface {
 	writePostBody(w http.ResponseWriter) error
+	checkPostBody(vr *validate.Report)
 }
 
 // PostBody200JSONResponse is the 200 answer of PostBody, as application/json.
@@ -196,6 +211,10 @@ type PostBody200JSONResponse struct {
 // NewPostBody200JSONResponse returns the 200 answer of PostBody.
 func NewPostBody200JSONResponse(body map[string]any) PostBody200JSONResponse {
 	return PostBody200JSONResponse{Body: body}
+}
+
+func (r PostBody200JSONResponse) checkPostBody(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, checkObject)
 }
 
 func (r PostBody200JSONResponse) writePostBody(w http.ResponseWriter) error {
@@ -216,6 +235,9 @@ func NewPostBody204Response() PostBody204Response {
 	return PostBody204Response{}
 }
 
+func (r PostBody204Response) checkPostBody(vr *validate.Report) {
+}
+
 func (r PostBody204Response) writePostBody(w http.ResponseWriter) error {
 	httpapi.CopyHeaders(w, r.Headers)
 	w.WriteHeader(204)
@@ -232,6 +254,7 @@ type GetFileRequest struct {
 // GetFile*Response types.
 type GetFileResponse interface {
 	writeGetFile(w http.ResponseWriter) error
+	checkGetFile(vr *validate.Report)
 }
 
 // GetFile200JSONResponse is the 200 answer of GetFile, as application/json.
@@ -246,6 +269,10 @@ type GetFile200JSONResponse struct {
 // NewGetFile200JSONResponse returns the 200 answer of GetFile.
 func NewGetFile200JSONResponse(body map[string]any) GetFile200JSONResponse {
 	return GetFile200JSONResponse{Body: body}
+}
+
+func (r GetFile200JSONResponse) checkGetFile(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, checkObject)
 }
 
 func (r GetFile200JSONResponse) writeGetFile(w http.ResponseWriter) error {
@@ -271,6 +298,7 @@ type HeadersRequest struct {
 // Headers*Response types.
 type HeadersResponse interface {
 	writeHeaders(w http.ResponseWriter) error
+	checkHeaders(vr *validate.Report)
 }
 
 // Headers200JSONResponse is the 200 answer of Headers, as application/json.
@@ -285,6 +313,10 @@ type Headers200JSONResponse struct {
 // NewHeaders200JSONResponse returns the 200 answer of Headers.
 func NewHeaders200JSONResponse(body map[string]any) Headers200JSONResponse {
 	return Headers200JSONResponse{Body: body}
+}
+
+func (r Headers200JSONResponse) checkHeaders(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, checkObject)
 }
 
 func (r Headers200JSONResponse) writeHeaders(w http.ResponseWriter) error {
@@ -304,6 +336,7 @@ type PathLabelRequest struct {
 // PathLabel*Response types.
 type PathLabelResponse interface {
 	writePathLabel(w http.ResponseWriter) error
+	checkPathLabel(vr *validate.Report)
 }
 
 // PathLabel200JSONResponse is the 200 answer of PathLabel, as application/json.
@@ -318,6 +351,10 @@ type PathLabel200JSONResponse struct {
 // NewPathLabel200JSONResponse returns the 200 answer of PathLabel.
 func NewPathLabel200JSONResponse(body map[string]any) PathLabel200JSONResponse {
 	return PathLabel200JSONResponse{Body: body}
+}
+
+func (r PathLabel200JSONResponse) checkPathLabel(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, checkObject)
 }
 
 func (r PathLabel200JSONResponse) writePathLabel(w http.ResponseWriter) error {
@@ -337,6 +374,7 @@ type PathMatrixRequest struct {
 // PathMatrix*Response types.
 type PathMatrixResponse interface {
 	writePathMatrix(w http.ResponseWriter) error
+	checkPathMatrix(vr *validate.Report)
 }
 
 // PathMatrix200JSONResponse is the 200 answer of PathMatrix, as application/json.
@@ -351,6 +389,10 @@ type PathMatrix200JSONResponse struct {
 // NewPathMatrix200JSONResponse returns the 200 answer of PathMatrix.
 func NewPathMatrix200JSONResponse(body map[string]any) PathMatrix200JSONResponse {
 	return PathMatrix200JSONResponse{Body: body}
+}
+
+func (r PathMatrix200JSONResponse) checkPathMatrix(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, checkObject)
 }
 
 func (r PathMatrix200JSONResponse) writePathMatrix(w http.ResponseWriter) error {
@@ -382,6 +424,7 @@ type QueryRequest struct {
 // Query*Response types.
 type QueryResponse interface {
 	writeQuery(w http.ResponseWriter) error
+	checkQuery(vr *validate.Report)
 }
 
 // Query200JSONResponse is the 200 answer of Query, as application/json.
@@ -396,6 +439,10 @@ type Query200JSONResponse struct {
 // NewQuery200JSONResponse returns the 200 answer of Query.
 func NewQuery200JSONResponse(body map[string]any) Query200JSONResponse {
 	return Query200JSONResponse{Body: body}
+}
+
+func (r Query200JSONResponse) checkQuery(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, checkObject)
 }
 
 func (r Query200JSONResponse) writeQuery(w http.ResponseWriter) error {
@@ -417,6 +464,7 @@ type PathSimpleRequest struct {
 // PathSimple*Response types.
 type PathSimpleResponse interface {
 	writePathSimple(w http.ResponseWriter) error
+	checkPathSimple(vr *validate.Report)
 }
 
 // PathSimple200JSONResponse is the 200 answer of PathSimple, as application/json.
@@ -431,6 +479,10 @@ type PathSimple200JSONResponse struct {
 // NewPathSimple200JSONResponse returns the 200 answer of PathSimple.
 func NewPathSimple200JSONResponse(body map[string]any) PathSimple200JSONResponse {
 	return PathSimple200JSONResponse{Body: body}
+}
+
+func (r PathSimple200JSONResponse) checkPathSimple(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, checkObject)
 }
 
 func (r PathSimple200JSONResponse) writePathSimple(w http.ResponseWriter) error {

@@ -72,6 +72,12 @@ func (h *handler) serveAdminOnly(w http.ResponseWriter, r *http.Request, princip
 		h.cfg.ErrorWriter(w, r, errors.New("AdminOnly returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkAdminOnly); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeAdminOnly(w))
 }
 
@@ -86,6 +92,12 @@ func (h *handler) serveMachines(w http.ResponseWriter, r *http.Request, principa
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("Machines returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkMachines); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeMachines(w))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -49,6 +50,7 @@ type AdminOnlyRequest struct {
 // AdminOnly*Response types.
 type AdminOnlyResponse interface {
 	writeAdminOnly(w http.ResponseWriter) error
+	checkAdminOnly(vr *validate.Report)
 }
 
 // AdminOnly204Response is the 204 answer of AdminOnly.
@@ -62,6 +64,9 @@ type AdminOnly204Response struct {
 // NewAdminOnly204Response returns the 204 answer of AdminOnly.
 func NewAdminOnly204Response() AdminOnly204Response {
 	return AdminOnly204Response{}
+}
+
+func (r AdminOnly204Response) checkAdminOnly(vr *validate.Report) {
 }
 
 func (r AdminOnly204Response) writeAdminOnly(w http.ResponseWriter) error {
@@ -84,6 +89,7 @@ type MachinesRequest struct {
 // Machines*Response types.
 type MachinesResponse interface {
 	writeMachines(w http.ResponseWriter) error
+	checkMachines(vr *validate.Report)
 }
 
 // Machines200JSONResponse is the 200 answer of Machines, as application/json.
@@ -98,6 +104,10 @@ type Machines200JSONResponse struct {
 // NewMachines200JSONResponse returns the 200 answer of Machines.
 func NewMachines200JSONResponse(body Machines200ResponseBody) Machines200JSONResponse {
 	return Machines200JSONResponse{Body: body}
+}
+
+func (r Machines200JSONResponse) checkMachines(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validateMachines200ResponseBody)
 }
 
 func (r Machines200JSONResponse) writeMachines(w http.ResponseWriter) error {

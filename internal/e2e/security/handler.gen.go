@@ -98,6 +98,12 @@ func (h *handler) serveBoth(w http.ResponseWriter, r *http.Request, principals a
 		h.cfg.ErrorWriter(w, r, errors.New("Both returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkBoth); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeBoth(w))
 }
 
@@ -112,6 +118,12 @@ func (h *handler) serveAnonymous(w http.ResponseWriter, r *http.Request, princip
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("Anonymous returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkAnonymous); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeAnonymous(w))
 }
@@ -128,6 +140,12 @@ func (h *handler) serveCookieKey(w http.ResponseWriter, r *http.Request, princip
 		h.cfg.ErrorWriter(w, r, errors.New("CookieKey returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkCookieKey); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeCookieKey(w))
 }
 
@@ -143,12 +161,19 @@ func (h *handler) serveInherited(w http.ResponseWriter, r *http.Request, princip
 		h.cfg.ErrorWriter(w, r, errors.New("Inherited returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkInherited); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeInherited(w))
 }
 
 func (h *handler) servePutItem(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req PutItemRequest
 	req.Principal, req.Principals = principals.First(), principals
+	vr := h.cfg.NewReport()
 	if err := httpapi.BindPath(r, "itemId", "itemId", "", "", "simple", false, &req.ItemID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
@@ -157,9 +182,15 @@ func (h *handler) servePutItem(w http.ResponseWriter, r *http.Request, principal
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body)
+	httpapi.ValidateParam(&vr, "/path/itemId", req.ItemID, validatePutItemItemID)
+	httpapi.ValidateParam(&vr, "/query/dryRun", req.DryRun, checkBoolean)
+	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body, validatePutItemRequestBody, &vr)
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.PutItem(r.Context(), req)
@@ -170,6 +201,12 @@ func (h *handler) servePutItem(w http.ResponseWriter, r *http.Request, principal
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("PutItem returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkPutItem); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writePutItem(w))
 }
@@ -186,6 +223,12 @@ func (h *handler) serveNegotiate(w http.ResponseWriter, r *http.Request, princip
 		h.cfg.ErrorWriter(w, r, errors.New("Negotiate returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkNegotiate); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeNegotiate(w))
 }
 
@@ -200,6 +243,12 @@ func (h *handler) serveEither(w http.ResponseWriter, r *http.Request, principals
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("Either returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkEither); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeEither(w))
 }
@@ -216,6 +265,12 @@ func (h *handler) serveOverride(w http.ResponseWriter, r *http.Request, principa
 		h.cfg.ErrorWriter(w, r, errors.New("Override returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkOverride); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeOverride(w))
 }
 
@@ -230,6 +285,12 @@ func (h *handler) servePublic(w http.ResponseWriter, r *http.Request, principals
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("Public returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkPublic); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writePublic(w))
 }
@@ -246,6 +307,12 @@ func (h *handler) serveQueryKey(w http.ResponseWriter, r *http.Request, principa
 		h.cfg.ErrorWriter(w, r, errors.New("QueryKey returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkQueryKey); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeQueryKey(w))
 }
 
@@ -261,6 +328,12 @@ func (h *handler) serveScopesPerAlternative(w http.ResponseWriter, r *http.Reque
 		h.cfg.ErrorWriter(w, r, errors.New("ScopesPerAlternative returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkScopesPerAlternative); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeScopesPerAlternative(w))
 }
 
@@ -275,6 +348,12 @@ func (h *handler) serveShared(w http.ResponseWriter, r *http.Request, principals
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("Shared returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkShared); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeShared(w))
 }

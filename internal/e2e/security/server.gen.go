@@ -8,6 +8,7 @@ import (
 
 	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -137,6 +138,7 @@ type BothRequest struct {
 // Both*Response types.
 type BothResponse interface {
 	writeBoth(w http.ResponseWriter) error
+	checkBoth(vr *validate.Report)
 }
 
 // Both200Response is the 200 answer of Both.
@@ -150,6 +152,9 @@ type Both200Response struct {
 // NewBoth200Response returns the 200 answer of Both.
 func NewBoth200Response() Both200Response {
 	return Both200Response{}
+}
+
+func (r Both200Response) checkBoth(vr *validate.Report) {
 }
 
 func (r Both200Response) writeBoth(w http.ResponseWriter) error {
@@ -173,6 +178,7 @@ type AnonymousRequest struct {
 // Anonymous*Response types.
 type AnonymousResponse interface {
 	writeAnonymous(w http.ResponseWriter) error
+	checkAnonymous(vr *validate.Report)
 }
 
 // Anonymous200Response is the 200 answer of Anonymous.
@@ -186,6 +192,9 @@ type Anonymous200Response struct {
 // NewAnonymous200Response returns the 200 answer of Anonymous.
 func NewAnonymous200Response() Anonymous200Response {
 	return Anonymous200Response{}
+}
+
+func (r Anonymous200Response) checkAnonymous(vr *validate.Report) {
 }
 
 func (r Anonymous200Response) writeAnonymous(w http.ResponseWriter) error {
@@ -208,6 +217,7 @@ type CookieKeyRequest struct {
 // CookieKey*Response types.
 type CookieKeyResponse interface {
 	writeCookieKey(w http.ResponseWriter) error
+	checkCookieKey(vr *validate.Report)
 }
 
 // CookieKey200Response is the 200 answer of CookieKey.
@@ -221,6 +231,9 @@ type CookieKey200Response struct {
 // NewCookieKey200Response returns the 200 answer of CookieKey.
 func NewCookieKey200Response() CookieKey200Response {
 	return CookieKey200Response{}
+}
+
+func (r CookieKey200Response) checkCookieKey(vr *validate.Report) {
 }
 
 func (r CookieKey200Response) writeCookieKey(w http.ResponseWriter) error {
@@ -243,6 +256,7 @@ type InheritedRequest struct {
 // Inherited*Response types.
 type InheritedResponse interface {
 	writeInherited(w http.ResponseWriter) error
+	checkInherited(vr *validate.Report)
 }
 
 // Inherited200Response is the 200 answer of Inherited.
@@ -256,6 +270,9 @@ type Inherited200Response struct {
 // NewInherited200Response returns the 200 answer of Inherited.
 func NewInherited200Response() Inherited200Response {
 	return Inherited200Response{}
+}
+
+func (r Inherited200Response) checkInherited(vr *validate.Report) {
 }
 
 func (r Inherited200Response) writeInherited(w http.ResponseWriter) error {
@@ -284,6 +301,7 @@ type PutItemRequest struct {
 // PutItem*Response types.
 type PutItemResponse interface {
 	writePutItem(w http.ResponseWriter) error
+	checkPutItem(vr *validate.Report)
 }
 
 // PutItem200JSONResponse is the 200 answer of PutItem, as application/json.
@@ -298,6 +316,10 @@ type PutItem200JSONResponse struct {
 // NewPutItem200JSONResponse returns the 200 answer of PutItem.
 func NewPutItem200JSONResponse(body PutItem200ResponseBody) PutItem200JSONResponse {
 	return PutItem200JSONResponse{Body: body}
+}
+
+func (r PutItem200JSONResponse) checkPutItem(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validatePutItem200ResponseBody)
 }
 
 func (r PutItem200JSONResponse) writePutItem(w http.ResponseWriter) error {
@@ -319,6 +341,7 @@ type NegotiateRequest struct {
 // Negotiate*Response types.
 type NegotiateResponse interface {
 	writeNegotiate(w http.ResponseWriter) error
+	checkNegotiate(vr *validate.Report)
 }
 
 // Negotiate200Response is the 200 answer of Negotiate.
@@ -332,6 +355,9 @@ type Negotiate200Response struct {
 // NewNegotiate200Response returns the 200 answer of Negotiate.
 func NewNegotiate200Response() Negotiate200Response {
 	return Negotiate200Response{}
+}
+
+func (r Negotiate200Response) checkNegotiate(vr *validate.Report) {
 }
 
 func (r Negotiate200Response) writeNegotiate(w http.ResponseWriter) error {
@@ -354,6 +380,7 @@ type EitherRequest struct {
 // Either*Response types.
 type EitherResponse interface {
 	writeEither(w http.ResponseWriter) error
+	checkEither(vr *validate.Report)
 }
 
 // Either200Response is the 200 answer of Either.
@@ -367,6 +394,9 @@ type Either200Response struct {
 // NewEither200Response returns the 200 answer of Either.
 func NewEither200Response() Either200Response {
 	return Either200Response{}
+}
+
+func (r Either200Response) checkEither(vr *validate.Report) {
 }
 
 func (r Either200Response) writeEither(w http.ResponseWriter) error {
@@ -389,6 +419,7 @@ type OverrideRequest struct {
 // Override*Response types.
 type OverrideResponse interface {
 	writeOverride(w http.ResponseWriter) error
+	checkOverride(vr *validate.Report)
 }
 
 // Override200Response is the 200 answer of Override.
@@ -402,6 +433,9 @@ type Override200Response struct {
 // NewOverride200Response returns the 200 answer of Override.
 func NewOverride200Response() Override200Response {
 	return Override200Response{}
+}
+
+func (r Override200Response) checkOverride(vr *validate.Report) {
 }
 
 func (r Override200Response) writeOverride(w http.ResponseWriter) error {
@@ -418,6 +452,7 @@ type PublicRequest struct {
 // Public*Response types.
 type PublicResponse interface {
 	writePublic(w http.ResponseWriter) error
+	checkPublic(vr *validate.Report)
 }
 
 // Public200Response is the 200 answer of Public.
@@ -431,6 +466,9 @@ type Public200Response struct {
 // NewPublic200Response returns the 200 answer of Public.
 func NewPublic200Response() Public200Response {
 	return Public200Response{}
+}
+
+func (r Public200Response) checkPublic(vr *validate.Report) {
 }
 
 func (r Public200Response) writePublic(w http.ResponseWriter) error {
@@ -453,6 +491,7 @@ type QueryKeyRequest struct {
 // QueryKey*Response types.
 type QueryKeyResponse interface {
 	writeQueryKey(w http.ResponseWriter) error
+	checkQueryKey(vr *validate.Report)
 }
 
 // QueryKey200Response is the 200 answer of QueryKey.
@@ -466,6 +505,9 @@ type QueryKey200Response struct {
 // NewQueryKey200Response returns the 200 answer of QueryKey.
 func NewQueryKey200Response() QueryKey200Response {
 	return QueryKey200Response{}
+}
+
+func (r QueryKey200Response) checkQueryKey(vr *validate.Report) {
 }
 
 func (r QueryKey200Response) writeQueryKey(w http.ResponseWriter) error {
@@ -488,6 +530,7 @@ type ScopesPerAlternativeRequest struct {
 // ScopesPerAlternative*Response types.
 type ScopesPerAlternativeResponse interface {
 	writeScopesPerAlternative(w http.ResponseWriter) error
+	checkScopesPerAlternative(vr *validate.Report)
 }
 
 // ScopesPerAlternative200Response is the 200 answer of ScopesPerAlternative.
@@ -501,6 +544,9 @@ type ScopesPerAlternative200Response struct {
 // NewScopesPerAlternative200Response returns the 200 answer of ScopesPerAlternative.
 func NewScopesPerAlternative200Response() ScopesPerAlternative200Response {
 	return ScopesPerAlternative200Response{}
+}
+
+func (r ScopesPerAlternative200Response) checkScopesPerAlternative(vr *validate.Report) {
 }
 
 func (r ScopesPerAlternative200Response) writeScopesPerAlternative(w http.ResponseWriter) error {
@@ -523,6 +569,7 @@ type SharedRequest struct {
 // Shared*Response types.
 type SharedResponse interface {
 	writeShared(w http.ResponseWriter) error
+	checkShared(vr *validate.Report)
 }
 
 // Shared200Response is the 200 answer of Shared.
@@ -536,6 +583,9 @@ type Shared200Response struct {
 // NewShared200Response returns the 200 answer of Shared.
 func NewShared200Response() Shared200Response {
 	return Shared200Response{}
+}
+
+func (r Shared200Response) checkShared(vr *validate.Report) {
 }
 
 func (r Shared200Response) writeShared(w http.ResponseWriter) error {

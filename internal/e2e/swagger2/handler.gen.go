@@ -67,12 +67,19 @@ type handler struct {
 func (h *handler) serveListNotes(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req ListNotesRequest
 	req.Principal, req.Principals = principals.First(), principals
+	vr := h.cfg.NewReport()
 	if err := httpapi.BindQuery(r, "limit", "form", true, false, &req.Limit); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
 	if err := httpapi.BindQuery(r, "tags", "form", false, false, &req.Tags); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	httpapi.ValidateParam(&vr, "/query/limit", req.Limit, validateListNotesLimit)
+	httpapi.ValidateParam(&vr, "/query/tags", req.Tags, validateListNotesTags)
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.ListNotes(r.Context(), req)
@@ -84,15 +91,26 @@ func (h *handler) serveListNotes(w http.ResponseWriter, r *http.Request, princip
 		h.cfg.ErrorWriter(w, r, errors.New("ListNotes returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkListNotes); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeListNotes(w))
 }
 
 func (h *handler) serveAddNote(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req AddNoteRequest
 	req.Principal, req.Principals = principals.First(), principals
-	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body)
+	vr := h.cfg.NewReport()
+	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body, validateNote, &vr)
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.AddNote(r.Context(), req)
@@ -104,14 +122,26 @@ func (h *handler) serveAddNote(w http.ResponseWriter, r *http.Request, principal
 		h.cfg.ErrorWriter(w, r, errors.New("AddNote returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkAddNote); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeAddNote(w))
 }
 
 func (h *handler) serveDeleteNote(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req DeleteNoteRequest
 	req.Principal, req.Principals = principals.First(), principals
+	vr := h.cfg.NewReport()
 	if err := httpapi.BindPath(r, "id", "id", "", "", "simple", false, &req.ID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	httpapi.ValidateParam(&vr, "/path/id", req.ID, checkString)
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.DeleteNote(r.Context(), req)
@@ -122,6 +152,12 @@ func (h *handler) serveDeleteNote(w http.ResponseWriter, r *http.Request, princi
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("DeleteNote returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkDeleteNote); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeDeleteNote(w))
 }

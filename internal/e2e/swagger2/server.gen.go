@@ -8,6 +8,7 @@ import (
 
 	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -58,6 +59,7 @@ type ListNotesRequest struct {
 // ListNotes*Response types.
 type ListNotesResponse interface {
 	writeListNotes(w http.ResponseWriter) error
+	checkListNotes(vr *validate.Report)
 }
 
 // ListNotes200JSONResponse is the 200 answer of ListNotes, as application/json.
@@ -72,6 +74,10 @@ type ListNotes200JSONResponse struct {
 // NewListNotes200JSONResponse returns the 200 answer of ListNotes.
 func NewListNotes200JSONResponse(body []Note) ListNotes200JSONResponse {
 	return ListNotes200JSONResponse{Body: body}
+}
+
+func (r ListNotes200JSONResponse) checkListNotes(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validateListNotes200ResponseBody)
 }
 
 func (r ListNotes200JSONResponse) writeListNotes(w http.ResponseWriter) error {
@@ -95,6 +101,7 @@ type AddNoteRequest struct {
 // AddNote*Response types.
 type AddNoteResponse interface {
 	writeAddNote(w http.ResponseWriter) error
+	checkAddNote(vr *validate.Report)
 }
 
 // AddNote201JSONResponse is the 201 answer of AddNote, as application/json.
@@ -109,6 +116,10 @@ type AddNote201JSONResponse struct {
 // NewAddNote201JSONResponse returns the 201 answer of AddNote.
 func NewAddNote201JSONResponse(body Note) AddNote201JSONResponse {
 	return AddNote201JSONResponse{Body: body}
+}
+
+func (r AddNote201JSONResponse) checkAddNote(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validateNote)
 }
 
 func (r AddNote201JSONResponse) writeAddNote(w http.ResponseWriter) error {
@@ -132,6 +143,7 @@ type DeleteNoteRequest struct {
 // DeleteNote*Response types.
 type DeleteNoteResponse interface {
 	writeDeleteNote(w http.ResponseWriter) error
+	checkDeleteNote(vr *validate.Report)
 }
 
 // DeleteNote204Response is the 204 answer of DeleteNote.
@@ -145,6 +157,9 @@ type DeleteNote204Response struct {
 // NewDeleteNote204Response returns the 204 answer of DeleteNote.
 func NewDeleteNote204Response() DeleteNote204Response {
 	return DeleteNote204Response{}
+}
+
+func (r DeleteNote204Response) checkDeleteNote(vr *validate.Report) {
 }
 
 func (r DeleteNote204Response) writeDeleteNote(w http.ResponseWriter) error {

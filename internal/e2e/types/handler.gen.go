@@ -57,9 +57,14 @@ type handler struct {
 func (h *handler) serveCreatePet(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req CreatePetRequest
 	_ = principals
-	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body)
+	vr := h.cfg.NewReport()
+	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body, validatePet, &vr)
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.CreatePet(r.Context(), req)
@@ -71,15 +76,26 @@ func (h *handler) serveCreatePet(w http.ResponseWriter, r *http.Request, princip
 		h.cfg.ErrorWriter(w, r, errors.New("CreatePet returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkCreatePet); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeCreatePet(w))
 }
 
 func (h *handler) serveEchoShape(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req EchoShapeRequest
 	_ = principals
-	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: false, Accept: "application/json", JSON: true, Raw: false}, &req.Body)
+	vr := h.cfg.NewReport()
+	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: false, Accept: "application/json", JSON: true, Raw: false}, &req.Body, validateShape, &vr)
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.EchoShape(r.Context(), req)
@@ -91,15 +107,26 @@ func (h *handler) serveEchoShape(w http.ResponseWriter, r *http.Request, princip
 		h.cfg.ErrorWriter(w, r, errors.New("EchoShape returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkEchoShape); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeEchoShape(w))
 }
 
 func (h *handler) serveEchoTree(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req EchoTreeRequest
 	_ = principals
-	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body)
+	vr := h.cfg.NewReport()
+	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body, validateTree, &vr)
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.EchoTree(r.Context(), req)
@@ -110,6 +137,12 @@ func (h *handler) serveEchoTree(w http.ResponseWriter, r *http.Request, principa
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("EchoTree returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkEchoTree); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeEchoTree(w))
 }

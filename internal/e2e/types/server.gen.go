@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/securegen/securegen/runtime/httpapi"
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -49,6 +50,7 @@ type CreatePetRequest struct {
 // CreatePet*Response types.
 type CreatePetResponse interface {
 	writeCreatePet(w http.ResponseWriter) error
+	checkCreatePet(vr *validate.Report)
 }
 
 // CreatePet201JSONResponse is the 201 answer of CreatePet, as application/json.
@@ -63,6 +65,10 @@ type CreatePet201JSONResponse struct {
 // NewCreatePet201JSONResponse returns the 201 answer of CreatePet.
 func NewCreatePet201JSONResponse(body Pet) CreatePet201JSONResponse {
 	return CreatePet201JSONResponse{Body: body}
+}
+
+func (r CreatePet201JSONResponse) checkCreatePet(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validatePet)
 }
 
 func (r CreatePet201JSONResponse) writeCreatePet(w http.ResponseWriter) error {
@@ -86,6 +92,10 @@ func NewCreatePetDefaultProblemJSONResponse(statusCode int, body Error) CreatePe
 	return CreatePetDefaultProblemJSONResponse{StatusCode: statusCode, Body: body}
 }
 
+func (r CreatePetDefaultProblemJSONResponse) checkCreatePet(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validateError)
+}
+
 func (r CreatePetDefaultProblemJSONResponse) writeCreatePet(w http.ResponseWriter) error {
 	if !(r.StatusCode >= 100 && r.StatusCode <= 599) {
 		return &httpapi.UndeclaredStatusError{Answer: "CreatePetDefaultProblemJSONResponse", Status: r.StatusCode}
@@ -104,6 +114,7 @@ type EchoShapeRequest struct {
 // EchoShape*Response types.
 type EchoShapeResponse interface {
 	writeEchoShape(w http.ResponseWriter) error
+	checkEchoShape(vr *validate.Report)
 }
 
 // EchoShape200JSONResponse is the 200 answer of EchoShape, as application/json.
@@ -118,6 +129,10 @@ type EchoShape200JSONResponse struct {
 // NewEchoShape200JSONResponse returns the 200 answer of EchoShape.
 func NewEchoShape200JSONResponse(body Shape) EchoShape200JSONResponse {
 	return EchoShape200JSONResponse{Body: body}
+}
+
+func (r EchoShape200JSONResponse) checkEchoShape(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validateShape)
 }
 
 func (r EchoShape200JSONResponse) writeEchoShape(w http.ResponseWriter) error {
@@ -135,6 +150,7 @@ type EchoTreeRequest struct {
 // EchoTree*Response types.
 type EchoTreeResponse interface {
 	writeEchoTree(w http.ResponseWriter) error
+	checkEchoTree(vr *validate.Report)
 }
 
 // EchoTree200JSONResponse is the 200 answer of EchoTree, as application/json.
@@ -149,6 +165,10 @@ type EchoTree200JSONResponse struct {
 // NewEchoTree200JSONResponse returns the 200 answer of EchoTree.
 func NewEchoTree200JSONResponse(body Tree) EchoTree200JSONResponse {
 	return EchoTree200JSONResponse{Body: body}
+}
+
+func (r EchoTree200JSONResponse) checkEchoTree(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validateTree)
 }
 
 func (r EchoTree200JSONResponse) writeEchoTree(w http.ResponseWriter) error {

@@ -285,6 +285,7 @@ type Toy struct {
 type Tree struct {
 	Children []Tree  `json:"children,omitempty"`
 	Forest   *Forest `json:"forest,omitempty"`
-	Left     *Tree   `json:"left"`
-	Value    int     `json:"value"`
+	// Required but nullable; null ends the chain.
+	Left  *Tree `json:"left"`
+	Value int   `json:"value"`
 }

@@ -110,9 +110,9 @@ func TestOneOfWithDiscriminatorSelectsTheVariant(t *testing.T) {
 	if code != 200 || out != `{"goodBoy":true,"kind":"dog"}` {
 		t.Fatalf("got %d %s", code, out)
 	}
-	code, _, _ = post(t, "/shapes", `{"kind":"fish"}`)
-	if code != 500 {
-		t.Fatalf("unknown variant: %d", code)
+	code, _, out = post(t, "/shapes", `{"kind":"fish"}`)
+	if code != 400 || !strings.Contains(out, `"location":"/body/kind","rule":"discriminator"`) {
+		t.Fatalf("unknown variant: %d %s", code, out)
 	}
 }
 

@@ -1,0 +1,144 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/securegen/securegen/runtime/validate"
+)
+
+// ValidationError is a request (or, with response validation, an answer)
+// that breaks its schema: every violation found, up to the limit.
+type ValidationError struct {
+	Status     int
+	Violations []validate.Violation
+	Dropped    int
+}
+
+// Error summarizes the violations.
+func (e *ValidationError) Error() string {
+	if len(e.Violations) == 0 {
+		return "request does not match its schema"
+	}
+	v := e.Violations[0]
+	more := ""
+	if n := len(e.Violations) + e.Dropped - 1; n > 0 {
+		more = fmt.Sprintf(" (and %d more)", n)
+	}
+	return fmt.Sprintf("%s: %s: %s%s", v.Location, v.Rule, v.Detail, more)
+}
+
+// NewReport returns a report for validating a request under cfg.
+func (c *Config) NewReport() validate.Report {
+	return validate.Report{Max: c.MaxViolations, Strict: c.StrictFields, Formats: c.Formats, ReadOnlyForbidden: true}
+}
+
+// Invalid turns a report with violations into the error to answer with.
+func (c *Config) Invalid(vr *validate.Report) error {
+	return &ValidationError{Status: c.ValidationStatus, Violations: vr.Violations(), Dropped: vr.Dropped()}
+}
+
+// ValidateParam checks a bound parameter against its schema's validator.
+// Absent optional parameters (nil pointers) are not checked.
+func ValidateParam(vr *validate.Report, location string, value any, check validate.Func) {
+	if isNilPointer(value) {
+		return
+	}
+	// The value is typed already; check its JSON form, as the schema
+	// describes it.
+	raw, err := json.Marshal(value)
+	if err != nil {
+		p := validate.Root(location)
+		vr.Add(&p, "type", "cannot be checked: %v", err)
+		return
+	}
+	v, err := decodeGeneric(raw)
+	if err != nil {
+		return
+	}
+	p := validate.Root(location)
+	check(vr, &p, v)
+}
+
+func isNilPointer(v any) bool {
+	return v == nil || reflectNil(v)
+}
+
+// decodeGeneric decodes JSON the way validators expect: numbers as
+// json.Number, so that no integer loses precision.
+func decodeGeneric(raw []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("unexpected data after the JSON value")
+	}
+	return v, nil
+}
+
+// readValidated reads a JSON body of at most limit bytes, checks it
+// against check, and decodes it into dst only when it is valid.
+func readValidated(w http.ResponseWriter, r *http.Request, limit int64, dst any, check validate.Func, vr *validate.Report) error {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return bodyError(err)
+	}
+	v, err := decodeGeneric(raw)
+	if err != nil {
+		return bodyError(err)
+	}
+	p := validate.Root("/body")
+	before := len(vr.Violations()) + vr.Dropped()
+	check(vr, &p, v)
+	if len(vr.Violations())+vr.Dropped() > before {
+		return nil
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return bodyError(err)
+	}
+	return nil
+}
+
+// CheckAnswer validates an answer before it is written, when cfg asks for
+// response validation. An answer that breaks the spec is logged and
+// replaced by a 500, so that such bugs surface in development and tests.
+func CheckAnswer(r *http.Request, cfg *Config, check func(*validate.Report)) error {
+	if !cfg.ValidateResponses {
+		return nil
+	}
+	vr := validate.Report{Max: cfg.MaxViolations, Formats: cfg.Formats, WriteOnlyForbidden: true}
+	check(&vr)
+	if vr.OK() {
+		return nil
+	}
+	err := &ValidationError{Status: http.StatusInternalServerError, Violations: vr.Violations(), Dropped: vr.Dropped()}
+	slog.Default().LogAttrs(r.Context(), slog.LevelError, "answer does not match the spec",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	return errAnswerInvalid
+}
+
+var errAnswerInvalid = errors.New("the answer does not match the spec")
+
+// ValidateAnswer checks body, an answer's JSON body, with check.
+func ValidateAnswer(vr *validate.Report, body any, check validate.Func) {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		p := validate.Root("/response/body")
+		vr.Add(&p, "type", "cannot be encoded: %v", err)
+		return
+	}
+	v, err := decodeGeneric(raw)
+	if err != nil {
+		return
+	}
+	p := validate.Root("/response/body")
+	check(vr, &p, v)
+}

@@ -1,0 +1,155 @@
+// Package validate checks decoded JSON values against the constraints of
+// their schemas. securegen generates one small function per schema that
+// calls these checks; nothing walks the spec at run time.
+//
+// Values are what encoding/json produces with UseNumber: map[string]any,
+// []any, string, json.Number, bool and nil.
+package validate
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Path is a location in the request, built as validation descends and
+// rendered as a JSON pointer only when a violation is reported, so that
+// valid input costs no string building.
+type Path struct {
+	parent *Path
+	key    string
+	index  int // used when key is ""
+	root   string
+}
+
+// Root returns the path of a request part: "/body", "/query/limit".
+func Root(p string) Path { return Path{root: p, index: -1} }
+
+// Key returns the path of property key under p.
+func (p *Path) Key(key string) Path { return Path{parent: p, key: key, index: -1} }
+
+// Index returns the path of item i under p.
+func (p *Path) Index(i int) Path { return Path{parent: p, index: i} }
+
+// String renders the path as a JSON pointer.
+func (p *Path) String() string {
+	var parts []string
+	for q := p; q != nil; q = q.parent {
+		switch {
+		case q.root != "":
+			parts = append(parts, q.root)
+		case q.key != "" || q.index < 0:
+			parts = append(parts, "/"+strings.NewReplacer("~", "~0", "/", "~1").Replace(q.key))
+		default:
+			parts = append(parts, "/"+strconv.Itoa(q.index))
+		}
+	}
+	var b strings.Builder
+	for i := len(parts) - 1; i >= 0; i-- {
+		b.WriteString(parts[i])
+	}
+	return b.String()
+}
+
+// Violation is one broken rule.
+type Violation struct {
+	// Location is a JSON pointer into the request: /body/items/3/price.
+	Location string `json:"location"`
+	// Rule is the schema keyword broken: required, maxLength, format...
+	Rule   string `json:"rule"`
+	Detail string `json:"detail"`
+}
+
+// Format checks a string against a named format; it returns nil when the
+// string conforms.
+type Format func(s string) error
+
+// Report collects violations, up to a limit.
+type Report struct {
+	// Max caps the violations kept; 0 means DefaultMax.
+	Max int
+	// Strict rejects unknown properties everywhere, not only where the
+	// schema says additionalProperties: false.
+	Strict bool
+	// Formats are checkers for formats beyond the built-in ones.
+	Formats map[string]Format
+	// ReadOnlyForbidden rejects readOnly properties: set for requests.
+	ReadOnlyForbidden bool
+	// WriteOnlyForbidden rejects writeOnly properties: set for responses.
+	WriteOnlyForbidden bool
+
+	violations []Violation
+	dropped    int
+}
+
+// DefaultMax is the number of violations a Report keeps by default.
+const DefaultMax = 20
+
+// maxEcho bounds how much of a value a detail repeats.
+const maxEcho = 24
+
+// Add records a violation at p.
+func (r *Report) Add(p *Path, rule, format string, args ...any) {
+	max := r.Max
+	if max <= 0 {
+		max = DefaultMax
+	}
+	if len(r.violations) >= max {
+		r.dropped++
+		return
+	}
+	r.violations = append(r.violations, Violation{Location: p.String(), Rule: rule, Detail: fmt.Sprintf(format, args...)})
+}
+
+// OK reports whether nothing was recorded.
+func (r *Report) OK() bool { return len(r.violations) == 0 && r.dropped == 0 }
+
+// Violations returns what was recorded.
+func (r *Report) Violations() []Violation { return r.violations }
+
+// Dropped is how many violations were past the limit.
+func (r *Report) Dropped() int { return r.dropped }
+
+// probe returns a report for trying a value against one alternative of a
+// oneOf or anyOf: same settings, own violations.
+func (r *Report) probe() Report {
+	return Report{Max: 1, Strict: r.Strict, Formats: r.Formats, ReadOnlyForbidden: r.ReadOnlyForbidden, WriteOnlyForbidden: r.WriteOnlyForbidden}
+}
+
+// echo renders v for a detail, cut short so that the body never repeats
+// more than a prefix of what the client sent.
+func echo(v any) string {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = strconv.Quote(x)
+	case json.Number:
+		s = x.String()
+	default:
+		s = fmt.Sprint(x)
+	}
+	if len(s) > maxEcho {
+		s = s[:maxEcho] + "…"
+	}
+	return s
+}
+
+// typeName names the JSON type of v.
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case json.Number, float64:
+		return "number"
+	case bool:
+		return "boolean"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
