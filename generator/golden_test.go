@@ -24,6 +24,8 @@ var goldens = []struct{ spec, pkg string }{
 	{"swagger2.json", "swagger2"},
 	{"multifile/api.yaml", "multifile"},
 	{"issuer.yaml", "issuer"},
+	{"validation.yaml", "validation"},
+	{"validation.v31.yaml", "validation31"},
 }
 
 func TestGoldenOutput(t *testing.T) {

@@ -23,6 +23,8 @@ type Check struct {
 	Types string
 	// Enum holds the Go literals of the allowed values, as any.
 	Enum []string
+	// Const is the Go literal of the one allowed value (3.1 const).
+	Const string
 	// StringBounds, NumberBounds, ArrayBounds and ObjectBounds name the
 	// package-level bounds variables; "" when the schema has none.
 	StringBounds string
@@ -135,6 +137,13 @@ func (c *checker) fill(ch *Check, s *openapi3.Schema, name, ptr string) {
 			ch.Enum = append(ch.Enum, lit)
 		}
 	}
+	if s.Const != nil {
+		if lit, ok := jsonLiteral(s.Const); ok {
+			ch.Const = lit
+		} else {
+			c.b.warn(ptr+"/const", "const value cannot be checked; left out of validation")
+		}
+	}
 	if len(ch.Enum) > 0 && isNullable(s) && !contains(ch.Enum, "nil") {
 		ch.Enum = append(ch.Enum, "nil")
 	}
@@ -199,7 +208,7 @@ func (c *checker) fill(ch *Check, s *openapi3.Schema, name, ptr string) {
 }
 
 func (c *checker) fillObject(ch *Check, s *openapi3.Schema, name, ptr string) {
-	if len(s.Properties) == 0 && len(s.Required) == 0 && s.MinProps == 0 && s.MaxProps == nil && s.AdditionalProperties.Schema == nil && s.AdditionalProperties.Has == nil {
+	if len(s.Properties) == 0 && len(s.Required) == 0 && s.MinProps == 0 && s.MaxProps == nil && s.AdditionalProperties.Schema == nil && s.AdditionalProperties.Has == nil && len(s.AllOf) == 0 {
 		return
 	}
 	required := map[string]bool{}
@@ -224,16 +233,36 @@ func (c *checker) fillObject(ch *Check, s *openapi3.Schema, name, ptr string) {
 	if ap := s.AdditionalProperties.Schema; ap != nil {
 		ch.Additional = c.checkOf(ap, name+"Value", ptr+"/additionalProperties")
 	}
+	// Known properties include those of allOf parts: in strict mode the
+	// whole schema judges unknown properties, not each part.
+	names := map[string]bool{}
+	openParts := false
+	var collect func(s *openapi3.Schema, depth int)
+	collect = func(s *openapi3.Schema, depth int) {
+		for p := range s.Properties {
+			names[p] = true
+		}
+		if s.AdditionalProperties.Schema != nil || s.AdditionalProperties.Has != nil && *s.AdditionalProperties.Has {
+			openParts = true
+		}
+		for _, part := range s.AllOf {
+			if part != nil && part.Value != nil && depth < 16 {
+				collect(part.Value, depth+1)
+			}
+		}
+	}
+	collect(s, 0)
 	var known []string
-	for _, p := range sortedKeys(s.Properties) {
+	for _, p := range sortedKeys(names) {
 		known = append(known, strconv.Quote(p)+": true")
 	}
 	knownLit := "nil"
 	if len(known) > 0 {
 		knownLit = "map[string]bool{" + strings.Join(known, ", ") + "}"
 	}
-	if s.AdditionalProperties.Schema != nil || s.AdditionalProperties.Has != nil && *s.AdditionalProperties.Has {
-		// Declared extras are never unknown, even in strict mode.
+	if openParts || len(names) == 0 {
+		// Declared extras are never unknown, even in strict mode; nor is
+		// anything in a schema that declares no properties.
 		knownLit = "nil"
 	}
 	if s.MinProps > 0 || s.MaxProps != nil || closed || knownLit != "nil" {
@@ -390,7 +419,7 @@ func jsonLiteral(v any) (string, bool) {
 }
 
 func isEmptyCheck(ch *Check) bool {
-	return !ch.Nullable && ch.Types == "" && len(ch.Enum) == 0 && ch.StringBounds == "" && ch.NumberBounds == "" && ch.ArrayBounds == "" &&
+	return !ch.Nullable && ch.Types == "" && len(ch.Enum) == 0 && ch.Const == "" && ch.StringBounds == "" && ch.NumberBounds == "" && ch.ArrayBounds == "" &&
 		ch.ObjectBounds == "" && ch.Items == "" && len(ch.Props) == 0 && ch.Additional == "" && len(ch.AllOf) == 0 &&
 		len(ch.OneOf) == 0 && len(ch.AnyOf) == 0 && ch.Discriminator == ""
 }
@@ -405,7 +434,7 @@ func onlyType(ch *Check) bool {
 
 func checkKey(ch *Check) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%v|%s|%v|%s|%s|%s|%s|%s|%s|%v|%v|%v|%s|", ch.Nullable, ch.Types, ch.Enum, ch.StringBounds, ch.NumberBounds,
+	fmt.Fprintf(&b, "%s|%v|%s|%v|%s|%s|%s|%s|%s|%s|%v|%v|%v|%s|", ch.Const, ch.Nullable, ch.Types, ch.Enum, ch.StringBounds, ch.NumberBounds,
 		ch.ArrayBounds, ch.ObjectBounds, ch.Items, ch.Additional, ch.AllOf, ch.OneOf, ch.AnyOf, ch.Discriminator)
 	for _, p := range ch.Props {
 		fmt.Fprintf(&b, "%s:%v:%v:%v:%s;", p.Name, p.Required, p.ReadOnly, p.WriteOnly, p.Func)

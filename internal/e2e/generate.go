@@ -11,3 +11,5 @@ package e2e
 //go:generate go run ../../cmd/securegen generate -package swagger2 -o swagger2 ../../testdata/specs/swagger2.json
 //go:generate go run ../../cmd/securegen generate -package multifile -o multifile ../../testdata/specs/multifile/api.yaml
 //go:generate go run ../../cmd/securegen generate -package issuer -o issuer ../../testdata/specs/issuer.yaml
+//go:generate go run ../../cmd/securegen generate -package validation -o validation ../../testdata/specs/validation.yaml
+//go:generate go run ../../cmd/securegen generate -package validation31 -o validation31 ../../testdata/specs/validation.v31.yaml

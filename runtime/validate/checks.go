@@ -255,7 +255,7 @@ func (r *Report) Object(p *Path, o map[string]any, b *ObjectBounds) {
 	if b.MaxProperties >= 0 && len(o) > b.MaxProperties {
 		r.Add(p, "maxProperties", "%d properties, more than %d", len(o), b.MaxProperties)
 	}
-	if b.Closed || r.Strict && b.Known != nil {
+	if b.Closed || r.Strict && b.Known != nil && p != r.allOfAt {
 		for k := range o {
 			if !b.Known[k] {
 				q := p.Key(k)
@@ -289,6 +289,18 @@ func (r *Report) WriteOnly(p *Path) {
 
 // Func validates a value at a path; generated code has one per schema.
 type Func func(r *Report, p *Path, v any)
+
+// AllOf checks v against every part. In strict mode the parts do not
+// reject each other's properties: the whole schema's known properties,
+// checked by the caller, are the union of the parts'.
+func (r *Report) AllOf(p *Path, v any, parts ...Func) {
+	prev := r.allOfAt
+	r.allOfAt = p
+	for _, f := range parts {
+		f(r, p, v)
+	}
+	r.allOfAt = prev
+}
 
 // OneOf checks that exactly one alternative accepts v.
 func (r *Report) OneOf(p *Path, v any, alts ...Func) {

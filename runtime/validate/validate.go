@@ -81,6 +81,9 @@ type Report struct {
 
 	violations []Violation
 	dropped    int
+	// allOfAt is the value whose allOf parts are being checked: their
+	// unknown-property checks defer to the whole schema's.
+	allOfAt *Path
 }
 
 // DefaultMax is the number of violations a Report keeps by default.

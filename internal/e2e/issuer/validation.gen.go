@@ -9,10 +9,11 @@ import (
 // The constraints of the spec's schemas, built once; their patterns are
 // compiled when the package is initialized.
 var (
-	bounds1 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"name": true, "price": true}, Closed: false}
-	bounds2 = validate.NumberBounds{Min: nil, Max: nil, ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 64}
-	bounds3 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"id": true, "owner": true}, Closed: false}
-	bounds4 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"scopes": true, "username": true}, Closed: false}
+	bounds1 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"id": true, "name": true, "owner": true, "price": true}, Closed: false}
+	bounds2 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"name": true, "price": true}, Closed: false}
+	bounds3 = validate.NumberBounds{Min: nil, Max: nil, ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 64}
+	bounds4 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"id": true, "owner": true}, Closed: false}
+	bounds5 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"scopes": true, "username": true}, Closed: false}
 )
 
 func checkString(r *validate.Report, p *validate.Path, v any) {
@@ -32,7 +33,7 @@ func validateNewItem(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds1)
+		r.Object(p, o, &bounds2)
 		if x, ok := o["name"]; ok {
 			q := p.Key("name")
 			checkString(r, &q, x)
@@ -50,7 +51,7 @@ func validateItemAll1ID(r *validate.Report, p *validate.Path, v any) {
 	if !r.CheckType(p, v, validate.TypeInteger) {
 		return
 	}
-	r.Number(p, v, &bounds2)
+	r.Number(p, v, &bounds3)
 }
 
 func validateItemAll1(r *validate.Report, p *validate.Path, v any) {
@@ -58,7 +59,7 @@ func validateItemAll1(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds3)
+		r.Object(p, o, &bounds4)
 		if x, ok := o["id"]; ok {
 			q := p.Key("id")
 			validateItemAll1ID(r, &q, x)
@@ -75,8 +76,10 @@ func validateItemAll1(r *validate.Report, p *validate.Path, v any) {
 }
 
 func validateItem(r *validate.Report, p *validate.Path, v any) {
-	validateNewItem(r, p, v)
-	validateItemAll1(r, p, v)
+	if o, ok := v.(map[string]any); ok {
+		r.Object(p, o, &bounds1)
+	}
+	r.AllOf(p, v, validateNewItem, validateItemAll1)
 }
 
 func validateListItems200ResponseBody(r *validate.Report, p *validate.Path, v any) {
@@ -108,7 +111,7 @@ func validateUser(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds4)
+		r.Object(p, o, &bounds5)
 		if x, ok := o["scopes"]; ok {
 			q := p.Key("scopes")
 			validateUserScopes(r, &q, x)

@@ -17,15 +17,16 @@ var (
 	bounds4  = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"color": true, "size": true}, Closed: false}
 	bounds5  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "uuid"}
 	bounds6  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "byte"}
-	bounds7  = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"name": true}, Closed: false}
-	bounds8  = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"squeaks": true}, Closed: false}
-	bounds9  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "date-time"}
-	bounds10 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"age": true, "attributes": true, "born": true, "chip": true, "collar": true, "height": true, "id": true, "labels": true, "name": true, "nickname": true, "owner": true, "photo": true, "signature": true, "status": true, "tag": true, "toys": true, "updated": true, "weight": true}, Closed: false}
-	bounds11 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"status": true, "title": true}, Closed: false}
-	bounds12 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"kind": true, "lives": true}, Closed: false}
-	bounds13 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"goodBoy": true, "kind": true}, Closed: false}
-	bounds14 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"root": true}, Closed: false}
-	bounds15 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"children": true, "forest": true, "left": true, "value": true}, Closed: false}
+	bounds7  = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"name": true, "squeaks": true}, Closed: false}
+	bounds8  = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"name": true}, Closed: false}
+	bounds9  = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"squeaks": true}, Closed: false}
+	bounds10 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "date-time"}
+	bounds11 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"age": true, "attributes": true, "born": true, "chip": true, "collar": true, "height": true, "id": true, "labels": true, "name": true, "nickname": true, "owner": true, "photo": true, "signature": true, "status": true, "tag": true, "toys": true, "updated": true, "weight": true}, Closed: false}
+	bounds12 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"status": true, "title": true}, Closed: false}
+	bounds13 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"kind": true, "lives": true}, Closed: false}
+	bounds14 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"goodBoy": true, "kind": true}, Closed: false}
+	bounds15 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"root": true}, Closed: false}
+	bounds16 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"children": true, "forest": true, "left": true, "value": true}, Closed: false}
 )
 
 func validatePetAge(r *validate.Report, p *validate.Path, v any) {
@@ -151,7 +152,7 @@ func validateNamed(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds7)
+		r.Object(p, o, &bounds8)
 		if x, ok := o["name"]; ok {
 			q := p.Key("name")
 			checkString(r, &q, x)
@@ -172,7 +173,7 @@ func validateToyAll1(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds8)
+		r.Object(p, o, &bounds9)
 		if x, ok := o["squeaks"]; ok {
 			q := p.Key("squeaks")
 			checkBoolean(r, &q, x)
@@ -183,8 +184,10 @@ func validateToyAll1(r *validate.Report, p *validate.Path, v any) {
 }
 
 func validateToy(r *validate.Report, p *validate.Path, v any) {
-	validateNamed(r, p, v)
-	validateToyAll1(r, p, v)
+	if o, ok := v.(map[string]any); ok {
+		r.Object(p, o, &bounds7)
+	}
+	r.AllOf(p, v, validateNamed, validateToyAll1)
 }
 
 func validatePetToys(r *validate.Report, p *validate.Path, v any) {
@@ -204,7 +207,7 @@ func validatePetUpdated(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if s, ok := v.(string); ok {
-		r.String(p, s, &bounds9)
+		r.String(p, s, &bounds10)
 	}
 }
 
@@ -213,7 +216,7 @@ func validatePet(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds10)
+		r.Object(p, o, &bounds11)
 		if x, ok := o["age"]; ok {
 			q := p.Key("age")
 			validatePetAge(r, &q, x)
@@ -308,7 +311,7 @@ func validateError(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds11)
+		r.Object(p, o, &bounds12)
 		if x, ok := o["status"]; ok {
 			q := p.Key("status")
 			checkInteger(r, &q, x)
@@ -327,7 +330,7 @@ func validateCat(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds12)
+		r.Object(p, o, &bounds13)
 		if x, ok := o["kind"]; ok {
 			q := p.Key("kind")
 			checkString(r, &q, x)
@@ -348,7 +351,7 @@ func validateDog(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds13)
+		r.Object(p, o, &bounds14)
 		if x, ok := o["goodBoy"]; ok {
 			q := p.Key("goodBoy")
 			checkBoolean(r, &q, x)
@@ -395,7 +398,7 @@ func validateForest(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds14)
+		r.Object(p, o, &bounds15)
 		if x, ok := o["root"]; ok {
 			q := p.Key("root")
 			validateTree(r, &q, x)
@@ -409,7 +412,10 @@ func validateTreeLeft(r *validate.Report, p *validate.Path, v any) {
 	if v == nil {
 		return
 	}
-	validateTree(r, p, v)
+	if o, ok := v.(map[string]any); ok {
+		r.Object(p, o, &bounds16)
+	}
+	r.AllOf(p, v, validateTree)
 }
 
 func validateTree(r *validate.Report, p *validate.Path, v any) {
@@ -417,7 +423,7 @@ func validateTree(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds15)
+		r.Object(p, o, &bounds16)
 		if x, ok := o["children"]; ok {
 			q := p.Key("children")
 			validateTreeChildren(r, &q, x)
