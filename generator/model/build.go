@@ -40,6 +40,7 @@ type builder struct {
 	imports   map[string]bool
 	depth     int
 	chk       *checker
+	dec       *decoders
 	// lenient is Options.LenientSecurity.
 	lenient bool
 }
@@ -81,6 +82,7 @@ func Build(spec *load.Spec, opts Options, sink *diag.Sink) (api *API, err error)
 		b.api.Realm = opts.Package
 	}
 	b.names.Reserve(reserved...)
+	b.dec = &decoders{b: b, byType: map[*Type]*StructDecoder{}}
 	b.chk = &checker{b: b, bySch: map[*openapi3.Schema]*Check{}, byKey: map[string]*Check{}, bounds: map[string]string{}}
 
 	b.buildSchemes()

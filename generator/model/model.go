@@ -29,6 +29,8 @@ type API struct {
 	// the constraint variables they use.
 	Checks []*Check
 	Bounds []*Bounds
+	// Decoders read request bodies of struct types in one pass.
+	Decoders []*StructDecoder
 	// Realm names the protection space in challenges.
 	Realm string
 	// HasTokenPaths is set when some scheme has TokenPaths.
@@ -191,6 +193,11 @@ type Body struct {
 	Accept string
 	// Check validates a JSON body before it is decoded into GoType.
 	Check string
+	// Decoder, when set, decodes and checks a JSON body in one pass; it is
+	// used for bodies whose type is a struct and that are JSON only.
+	Decoder string
+	// Pointer is set when FieldType is a pointer.
+	Pointer bool
 }
 
 // Response is one declared answer: a status and a content type.

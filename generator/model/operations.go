@@ -405,7 +405,11 @@ func (b *builder) body(o *Operation, op *openapi3.Operation, ptr string) {
 	body.Accept = strings.Join(body.ContentTypes, " ")
 	body.FieldType = body.GoType
 	if !body.Required && !unpointerable(body.GoType) {
-		body.FieldType = "*" + body.GoType
+		body.FieldType, body.Pointer = "*"+body.GoType, true
+	}
+	if t := b.byName[body.GoType]; t != nil && t.Kind == StructType && !body.Raw && jsonSchema != nil && jsonSchema.Value != nil {
+		b.use("time")
+		body.Decoder = b.dec.structDecoder(t, jsonSchema.Value, jsonPtr).Func
 	}
 	o.Body = body
 }

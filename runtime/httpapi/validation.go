@@ -142,3 +142,31 @@ func ValidateAnswer(vr *validate.Report, body any, check validate.Func) {
 	p := validate.Root("/response/body")
 	check(vr, &p, v)
 }
+
+// ReadJSON reads a JSON request body of at most the configured size, for
+// a generated decoder. It returns nil when an optional body is absent.
+func ReadJSON(w http.ResponseWriter, r *http.Request, cfg *Config, spec BodySpec) ([]byte, error) {
+	if !HasBody(r) {
+		if spec.Required {
+			return nil, &BodyError{Status: http.StatusBadRequest, Err: errors.New("body is required")}
+		}
+		return nil, nil
+	}
+	if mt := MediaType(r); mt != "" && !accepts(spec.Accept, mt) {
+		return nil, &BodyError{Status: http.StatusUnsupportedMediaType,
+			Err: fmt.Errorf("content type %q is not one of: %s", mt, spec.Accept)}
+	}
+	limit := cfg.MaxBodyBytes
+	if r.ContentLength > limit {
+		return nil, &BodyError{Status: http.StatusRequestEntityTooLarge, Err: fmt.Errorf("body exceeds %d bytes", limit)}
+	}
+	var buf []byte
+	if r.ContentLength > 0 {
+		buf = make([]byte, 0, r.ContentLength)
+	}
+	b := bytes.NewBuffer(buf)
+	if _, err := b.ReadFrom(http.MaxBytesReader(w, r.Body, limit)); err != nil {
+		return nil, bodyError(err)
+	}
+	return b.Bytes(), nil
+}

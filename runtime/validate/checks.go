@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -125,32 +126,51 @@ func (r *Report) Number(p *Path, v any, b *NumberBounds) {
 	if !ok {
 		return
 	}
+	var text string
+	switch x := v.(type) {
+	case json.Number:
+		text = string(x)
+	case float64:
+		text = strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	r.NumberText(p, f, text, b)
+}
+
+// NumberText checks the number f, written text in the request, against b.
+func (r *Report) NumberText(p *Path, f float64, text string, b *NumberBounds) {
+	v := json.Number(text)
 	if b.Min != nil && (f < *b.Min || b.ExclusiveMin && f == *b.Min) {
 		rule := "minimum"
 		if b.ExclusiveMin {
 			rule = "exclusiveMinimum"
 		}
-		r.Add(p, rule, "%s is less than %s%v", echo(v), orEqual(!b.ExclusiveMin), *b.Min)
+		r.Add(p, rule, "%s is less than %s%v", echoText(text), orEqual(!b.ExclusiveMin), *b.Min)
 	}
 	if b.Max != nil && (f > *b.Max || b.ExclusiveMax && f == *b.Max) {
 		rule := "maximum"
 		if b.ExclusiveMax {
 			rule = "exclusiveMaximum"
 		}
-		r.Add(p, rule, "%s is more than %s%v", echo(v), orEqual(!b.ExclusiveMax), *b.Max)
+		r.Add(p, rule, "%s is more than %s%v", echoText(text), orEqual(!b.ExclusiveMax), *b.Max)
 	}
 	if b.MultipleOf != nil && *b.MultipleOf > 0 && !isMultiple(v, *b.MultipleOf) {
-		r.Add(p, "multipleOf", "%s is not a multiple of %v", echo(v), *b.MultipleOf)
+		r.Add(p, "multipleOf", "%s is not a multiple of %v", echoText(text), *b.MultipleOf)
 	}
 	if b.Bits == 32 || b.Bits == 64 {
-		if n, ok := v.(json.Number); ok {
-			if _, err := strconv.ParseInt(string(n), 10, b.Bits); err != nil {
-				r.Add(p, "format", "%s does not fit int%d", echo(v), b.Bits)
-			}
-		} else if b.Bits == 32 && (f > math.MaxInt32 || f < math.MinInt32) {
-			r.Add(p, "format", "%s does not fit int32", echo(v))
+		if _, err := strconv.ParseInt(text, 10, b.Bits); err != nil && (!isIntegral(text) || f > math.MaxInt64 || f < math.MinInt64 || b.Bits == 32 && (f > math.MaxInt32 || f < math.MinInt32)) {
+			r.Add(p, "format", "%s does not fit int%d", echoText(text), b.Bits)
 		}
 	}
+}
+
+func isIntegral(text string) bool {
+	f, err := strconv.ParseFloat(text, 64)
+	return err == nil && f == math.Trunc(f)
+}
+
+// NotAllowed records a value outside an enum.
+func (r *Report) NotAllowed(p *Path, text string) {
+	r.Add(p, "enum", "%s is not one of the allowed values", echoText(text))
 }
 
 func orEqual(inclusive bool) string {
@@ -164,6 +184,11 @@ func orEqual(inclusive bool) string {
 // is a multiple of 0.1.
 func isMultiple(v any, m float64) bool {
 	var s string
+	if n, ok := v.(json.Number); ok {
+		if ok, done := decimalMultiple(string(n), strconv.FormatFloat(m, 'f', -1, 64)); done {
+			return ok
+		}
+	}
 	switch x := v.(type) {
 	case json.Number:
 		s = string(x)
@@ -392,4 +417,36 @@ func equal(a, b any) bool {
 		}
 	}
 	return a == b
+}
+
+// decimalMultiple decides "a is a multiple of m" exactly for plain
+// decimals of up to 15 significant digits, without allocating; done is
+// false when the numbers need big arithmetic.
+func decimalMultiple(a, m string) (ok, done bool) {
+	ai, af, aok := splitDecimal(a)
+	mi, mf, mok := splitDecimal(m)
+	if !aok || !mok {
+		return false, false
+	}
+	scale := max(len(af), len(mf))
+	if len(ai)+scale > 15 || len(mi)+scale > 15 {
+		return false, false
+	}
+	an, err1 := strconv.ParseInt(ai+af+zeros[:scale-len(af)], 10, 64)
+	mn, err2 := strconv.ParseInt(mi+mf+zeros[:scale-len(mf)], 10, 64)
+	if err1 != nil || err2 != nil || mn == 0 {
+		return false, false
+	}
+	return an%mn == 0, true
+}
+
+const zeros = "000000000000000"
+
+// splitDecimal splits "-12.50" into "-12" and "50".
+func splitDecimal(s string) (intPart, frac string, ok bool) {
+	if strings.ContainsAny(s, "eE") {
+		return "", "", false
+	}
+	intPart, frac, _ = strings.Cut(s, ".")
+	return intPart, frac, intPart != "" && intPart != "-"
 }

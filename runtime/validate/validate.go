@@ -40,7 +40,7 @@ func (p *Path) String() string {
 		case q.root != "":
 			parts = append(parts, q.root)
 		case q.key != "" || q.index < 0:
-			parts = append(parts, "/"+strings.NewReplacer("~", "~0", "/", "~1").Replace(q.key))
+			parts = append(parts, "/"+escapeToken(q.key))
 		default:
 			parts = append(parts, "/"+strconv.Itoa(q.index))
 		}
@@ -84,6 +84,9 @@ type Report struct {
 	// allOfAt is the value whose allOf parts are being checked: their
 	// unknown-property checks defer to the whole schema's.
 	allOfAt *Path
+	// quiet counts violations without describing them: a probe of a
+	// oneOf or anyOf alternative needs only to know whether one occurred.
+	quiet bool
 }
 
 // DefaultMax is the number of violations a Report keeps by default.
@@ -98,7 +101,7 @@ func (r *Report) Add(p *Path, rule, format string, args ...any) {
 	if max <= 0 {
 		max = DefaultMax
 	}
-	if len(r.violations) >= max {
+	if r.quiet || len(r.violations) >= max {
 		r.dropped++
 		return
 	}
@@ -117,7 +120,7 @@ func (r *Report) Dropped() int { return r.dropped }
 // probe returns a report for trying a value against one alternative of a
 // oneOf or anyOf: same settings, own violations.
 func (r *Report) probe() Report {
-	return Report{Max: 1, Strict: r.Strict, Formats: r.Formats, ReadOnlyForbidden: r.ReadOnlyForbidden, WriteOnlyForbidden: r.WriteOnlyForbidden}
+	return Report{Max: 1, Strict: r.Strict, Formats: r.Formats, ReadOnlyForbidden: r.ReadOnlyForbidden, WriteOnlyForbidden: r.WriteOnlyForbidden, quiet: true}
 }
 
 // echo renders v for a detail, cut short so that the body never repeats
@@ -155,4 +158,23 @@ func typeName(v any) string {
 		return "object"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// escapeToken escapes a JSON pointer reference token (RFC 6901).
+func escapeToken(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '~':
+			b.WriteString("~0")
+		case '/':
+			b.WriteString("~1")
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }

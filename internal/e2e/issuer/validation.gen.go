@@ -126,3 +126,49 @@ func validateUser(r *validate.Report, p *validate.Path, v any) {
 		}
 	}
 }
+
+// decodeNewItem reads a NewItem from JSON and checks it in one pass.
+func decodeNewItem(d *validate.Decoder, p *validate.Path, v *NewItem) {
+	if !d.ObjectStart(p) {
+		return
+	}
+	var seen [1]uint64
+	for d.More() {
+		key := d.Key()
+		switch key {
+		case "name":
+			seen[0] |= 1 << 0
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					v.Name = string(x)
+				}
+			}
+		case "price":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected number, got null")
+			} else {
+				if x, text, ok := d.Float(&q); ok {
+					_ = text
+					val := float64(x)
+					v.Price = &val
+				}
+			}
+		default:
+			if d.R.Strict {
+				q := p.Key(key)
+				d.R.Add(&q, "additionalProperties", "unknown property")
+			}
+			d.Skip()
+		}
+	}
+	if d.Err() != nil {
+		return
+	}
+	if seen[0]&(1<<0) == 0 {
+		d.R.Required(p, "name")
+	}
+}

@@ -105,3 +105,46 @@ func validatePathSimpleID(r *validate.Report, p *validate.Path, v any) {
 	}
 	r.Number(p, v, &bounds4)
 }
+
+// decodePoint reads a Point from JSON and checks it in one pass.
+func decodePoint(d *validate.Decoder, p *validate.Path, v *Point) {
+	if !d.ObjectStart(p) {
+		return
+	}
+	for d.More() {
+		key := d.Key()
+		switch key {
+		case "x":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected integer, got null")
+			} else {
+				if x, text, ok := d.Int(&q, 64); ok {
+					_ = text
+					val := int(x)
+					v.X = &val
+				}
+			}
+		case "y":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected integer, got null")
+			} else {
+				if x, text, ok := d.Int(&q, 64); ok {
+					_ = text
+					val := int(x)
+					v.Y = &val
+				}
+			}
+		default:
+			if d.R.Strict {
+				q := p.Key(key)
+				d.R.Add(&q, "additionalProperties", "unknown property")
+			}
+			d.Skip()
+		}
+	}
+	if d.Err() != nil {
+		return
+	}
+}

@@ -68,3 +68,38 @@ func validatePutItem200ResponseBody(r *validate.Report, p *validate.Path, v any)
 		}
 	}
 }
+
+// decodePutItemRequestBody reads a PutItemRequestBody from JSON and checks it in one pass.
+func decodePutItemRequestBody(d *validate.Decoder, p *validate.Path, v *PutItemRequestBody) {
+	if !d.ObjectStart(p) {
+		return
+	}
+	var seen [1]uint64
+	for d.More() {
+		key := d.Key()
+		switch key {
+		case "name":
+			seen[0] |= 1 << 0
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					v.Name = string(x)
+				}
+			}
+		default:
+			if d.R.Strict {
+				q := p.Key(key)
+				d.R.Add(&q, "additionalProperties", "unknown property")
+			}
+			d.Skip()
+		}
+	}
+	if d.Err() != nil {
+		return
+	}
+	if seen[0]&(1<<0) == 0 {
+		d.R.Required(p, "name")
+	}
+}

@@ -72,3 +72,70 @@ func validateListNotes200ResponseBody(r *validate.Report, p *validate.Path, v an
 		}
 	}
 }
+
+// decodeNote reads a Note from JSON and checks it in one pass.
+func decodeNote(d *validate.Decoder, p *validate.Path, v *Note) {
+	if !d.ObjectStart(p) {
+		return
+	}
+	var seen [1]uint64
+	for d.More() {
+		key := d.Key()
+		switch key {
+		case "id":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					val := string(x)
+					v.ID = &val
+				}
+			}
+		case "tags":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected array, got null")
+			} else {
+				if d.ArrayStart(&q) {
+					list0 := []string{}
+					for i0 := 0; d.MoreItems(); i0++ {
+						q0 := (&q).Index(i0)
+						var x0 string
+						if d.Null() {
+							d.R.Add(&q0, "type", "expected string, got null")
+						} else {
+							if x, ok := d.String(&q0); ok {
+								x0 = string(x)
+							}
+						}
+						list0 = append(list0, x0)
+					}
+					v.Tags = list0
+				}
+			}
+		case "text":
+			seen[0] |= 1 << 0
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					v.Text = string(x)
+				}
+			}
+		default:
+			if d.R.Strict {
+				q := p.Key(key)
+				d.R.Add(&q, "additionalProperties", "unknown property")
+			}
+			d.Skip()
+		}
+	}
+	if d.Err() != nil {
+		return
+	}
+	if seen[0]&(1<<0) == 0 {
+		d.R.Required(p, "text")
+	}
+}

@@ -4,7 +4,9 @@ package types
 
 import (
 	"encoding/json"
+	"time"
 
+	openapi_types "github.com/oapi-codegen/runtime/types"
 	"github.com/securegen/securegen/runtime/validate"
 )
 
@@ -444,5 +446,453 @@ func validateTree(r *validate.Report, p *validate.Path, v any) {
 		} else {
 			r.Required(p, "value")
 		}
+	}
+}
+
+// decodePet reads a Pet from JSON and checks it in one pass.
+func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
+	if !d.ObjectStart(p) {
+		return
+	}
+	var seen [1]uint64
+	for d.More() {
+		key := d.Key()
+		switch key {
+		case "age":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected integer, got null")
+			} else {
+				if x, text, ok := d.Int(&q, 32); ok {
+					d.R.NumberText(&q, float64(x), text, &bounds1)
+					val := int32(x)
+					v.Age = &val
+				}
+			}
+		case "attributes":
+			q := p.Key(key)
+			d.DecodeRaw(&q, checkObject, &v.Attributes)
+		case "born":
+			seen[0] |= 1 << 0
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if s, ok := d.String(&q); ok {
+					var x openapi_types.Date
+					if err := x.Bind(s); err != nil {
+						d.R.Add(&q, "format", "not a valid date")
+					} else {
+						v.Born = openapi_types.Date(x)
+					}
+				}
+			}
+		case "chip":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected integer, got null")
+			} else {
+				if x, text, ok := d.Int(&q, 64); ok {
+					d.R.NumberText(&q, float64(x), text, &bounds3)
+					val := int64(x)
+					v.Chip = &val
+				}
+			}
+		case "collar":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected object, got null")
+			} else {
+				x := new(PetCollar)
+				decodePetCollar(d, &q, x)
+				v.Collar = x
+			}
+		case "height":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected number, got null")
+			} else {
+				if x, text, ok := d.Float(&q); ok {
+					_ = text
+					val := float64(x)
+					v.Height = &val
+				}
+			}
+		case "id":
+			seen[0] |= 1 << 1
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if s, ok := d.String(&q); ok {
+					if x, err := validate.ParseUUID(s); err != nil {
+						d.R.Add(&q, "format", "not a valid uuid")
+					} else {
+						v.ID = openapi_types.UUID(x)
+					}
+				}
+			}
+		case "labels":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected object, got null")
+			} else {
+				if d.ObjectStart(&q) {
+					m0 := map[string]string{}
+					for d.More() {
+						k0 := d.Key()
+						q0 := (&q).Key(k0)
+						var x0 string
+						if d.Null() {
+							d.R.Add(&q0, "type", "expected string, got null")
+						} else {
+							if x, ok := d.String(&q0); ok {
+								x0 = string(x)
+							}
+						}
+						m0[k0] = x0
+					}
+					v.Labels = m0
+				}
+			}
+		case "name":
+			seen[0] |= 1 << 2
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					v.Name = string(x)
+				}
+			}
+		case "nickname":
+			q := p.Key(key)
+			if d.Null() {
+				v.Nickname = nil
+			} else {
+				if x, ok := d.String(&q); ok {
+					val := string(x)
+					v.Nickname = &val
+				}
+			}
+		case "owner":
+			q := p.Key(key)
+			if d.Null() {
+				v.Owner = nil
+			} else {
+				if x, ok := d.String(&q); ok {
+					val := string(x)
+					v.Owner = &val
+				}
+			}
+		case "photo":
+			q := p.Key(key)
+			d.DecodeRaw(&q, checkString, &v.Photo)
+		case "signature":
+			q := p.Key(key)
+			d.DecodeRaw(&q, validatePetSignature, &v.Signature)
+		case "status":
+			seen[0] |= 1 << 3
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					switch Status(x) {
+					case StatusAvailable, StatusPending, StatusSold:
+					default:
+						d.R.NotAllowed(&q, x)
+					}
+					v.Status = Status(x)
+				}
+			}
+		case "tag":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					val := string(x)
+					v.Tag = &val
+				}
+			}
+		case "toys":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected array, got null")
+			} else {
+				if d.ArrayStart(&q) {
+					list0 := []Toy{}
+					for i0 := 0; d.MoreItems(); i0++ {
+						q0 := (&q).Index(i0)
+						var x0 Toy
+						if d.Null() {
+							d.R.Add(&q0, "type", "expected object, got null")
+						} else {
+							decodeToy(d, &q0, &x0)
+						}
+						list0 = append(list0, x0)
+					}
+					v.Toys = list0
+				}
+			}
+		case "updated":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if s, ok := d.String(&q); ok {
+					if x, err := time.Parse(time.RFC3339Nano, s); err != nil {
+						d.R.Add(&q, "format", "not a valid date-time")
+					} else {
+						val := time.Time(x)
+						v.Updated = &val
+					}
+				}
+			}
+		case "weight":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected number, got null")
+			} else {
+				if x, text, ok := d.Float(&q); ok {
+					_ = text
+					val := float32(x)
+					v.Weight = &val
+				}
+			}
+		default:
+			if d.R.Strict {
+				q := p.Key(key)
+				d.R.Add(&q, "additionalProperties", "unknown property")
+			}
+			d.Skip()
+		}
+	}
+	if d.Err() != nil {
+		return
+	}
+	if seen[0]&(1<<0) == 0 {
+		d.R.Required(p, "born")
+	}
+	if seen[0]&(1<<1) == 0 {
+		d.R.Required(p, "id")
+	}
+	if seen[0]&(1<<2) == 0 {
+		d.R.Required(p, "name")
+	}
+	if seen[0]&(1<<3) == 0 {
+		d.R.Required(p, "status")
+	}
+}
+
+// decodePetCollar reads a PetCollar from JSON and checks it in one pass.
+func decodePetCollar(d *validate.Decoder, p *validate.Path, v *PetCollar) {
+	if !d.ObjectStart(p) {
+		return
+	}
+	for d.More() {
+		key := d.Key()
+		switch key {
+		case "color":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					switch PetCollarColor(x) {
+					case PetCollarColorRed, PetCollarColorGreen, PetCollarColorEmpty:
+					default:
+						d.R.NotAllowed(&q, x)
+					}
+					val := PetCollarColor(x)
+					v.Color = &val
+				}
+			}
+		case "size":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected integer, got null")
+			} else {
+				if x, text, ok := d.Int(&q, 64); ok {
+					_ = text
+					switch PetCollarSize(x) {
+					case PetCollarSizeN1, PetCollarSizeN2, PetCollarSizeN3:
+					default:
+						d.R.NotAllowed(&q, text)
+					}
+					val := PetCollarSize(x)
+					v.Size = &val
+				}
+			}
+		default:
+			if d.R.Strict {
+				q := p.Key(key)
+				d.R.Add(&q, "additionalProperties", "unknown property")
+			}
+			d.Skip()
+		}
+	}
+	if d.Err() != nil {
+		return
+	}
+}
+
+// decodeToy reads a Toy from JSON and checks it in one pass.
+func decodeToy(d *validate.Decoder, p *validate.Path, v *Toy) {
+	if !d.ObjectStart(p) {
+		return
+	}
+	var seen [1]uint64
+	for d.More() {
+		key := d.Key()
+		switch key {
+		case "name":
+			seen[0] |= 1 << 0
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					v.Name = string(x)
+				}
+			}
+		case "squeaks":
+			seen[0] |= 1 << 1
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected boolean, got null")
+			} else {
+				if x, ok := d.Bool(&q); ok {
+					v.Squeaks = bool(x)
+				}
+			}
+		default:
+			if d.R.Strict {
+				q := p.Key(key)
+				d.R.Add(&q, "additionalProperties", "unknown property")
+			}
+			d.Skip()
+		}
+	}
+	if d.Err() != nil {
+		return
+	}
+	if seen[0]&(1<<0) == 0 {
+		d.R.Required(p, "name")
+	}
+	if seen[0]&(1<<1) == 0 {
+		d.R.Required(p, "squeaks")
+	}
+}
+
+// decodeTree reads a Tree from JSON and checks it in one pass.
+func decodeTree(d *validate.Decoder, p *validate.Path, v *Tree) {
+	if !d.ObjectStart(p) {
+		return
+	}
+	var seen [1]uint64
+	for d.More() {
+		key := d.Key()
+		switch key {
+		case "children":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected array, got null")
+			} else {
+				if d.ArrayStart(&q) {
+					list0 := []Tree{}
+					for i0 := 0; d.MoreItems(); i0++ {
+						q0 := (&q).Index(i0)
+						var x0 Tree
+						if d.Null() {
+							d.R.Add(&q0, "type", "expected object, got null")
+						} else {
+							decodeTree(d, &q0, &x0)
+						}
+						list0 = append(list0, x0)
+					}
+					v.Children = list0
+				}
+			}
+		case "forest":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected object, got null")
+			} else {
+				x := new(Forest)
+				decodeForest(d, &q, x)
+				v.Forest = x
+			}
+		case "left":
+			seen[0] |= 1 << 0
+			q := p.Key(key)
+			if d.Null() {
+				v.Left = nil
+			} else {
+				x := new(Tree)
+				decodeTree(d, &q, x)
+				v.Left = x
+			}
+		case "value":
+			seen[0] |= 1 << 1
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected integer, got null")
+			} else {
+				if x, text, ok := d.Int(&q, 64); ok {
+					_ = text
+					v.Value = int(x)
+				}
+			}
+		default:
+			if d.R.Strict {
+				q := p.Key(key)
+				d.R.Add(&q, "additionalProperties", "unknown property")
+			}
+			d.Skip()
+		}
+	}
+	if d.Err() != nil {
+		return
+	}
+	if seen[0]&(1<<0) == 0 {
+		d.R.Required(p, "left")
+	}
+	if seen[0]&(1<<1) == 0 {
+		d.R.Required(p, "value")
+	}
+}
+
+// decodeForest reads a Forest from JSON and checks it in one pass.
+func decodeForest(d *validate.Decoder, p *validate.Path, v *Forest) {
+	if !d.ObjectStart(p) {
+		return
+	}
+	var seen [1]uint64
+	for d.More() {
+		key := d.Key()
+		switch key {
+		case "root":
+			seen[0] |= 1 << 0
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected object, got null")
+			} else {
+				decodeTree(d, &q, &v.Root)
+			}
+		default:
+			if d.R.Strict {
+				q := p.Key(key)
+				d.R.Add(&q, "additionalProperties", "unknown property")
+			}
+			d.Skip()
+		}
+	}
+	if d.Err() != nil {
+		return
+	}
+	if seen[0]&(1<<0) == 0 {
+		d.R.Required(p, "root")
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Security holds a verifier for each security scheme of the spec.
@@ -106,10 +107,19 @@ func (h *handler) serveCreateOrder(w http.ResponseWriter, r *http.Request, princ
 	var req CreateOrderRequest
 	_ = principals
 	vr := h.cfg.NewReport()
-	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body, validateOrder, &vr)
+	data, err := httpapi.ReadJSON(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true})
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
+	}
+	if data != nil {
+		root := validate.Root("/body")
+		d := validate.NewDecoder(data, &vr)
+		decodeOrder(d, &root, &req.Body)
+		if err := d.End(); err != nil {
+			h.cfg.ErrorWriter(w, r, &httpapi.BodyError{Status: http.StatusBadRequest, Err: err})
+			return
+		}
 	}
 	if !vr.OK() {
 		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))

@@ -4,7 +4,9 @@ package validation
 
 import (
 	"regexp"
+	"time"
 
+	openapi_types "github.com/oapi-codegen/runtime/types"
 	"github.com/securegen/securegen/runtime/validate"
 )
 
@@ -46,6 +48,8 @@ var (
 	bounds33 = validate.StringBounds{MinLength: 1, MaxLength: 20, Pattern: nil, Format: ""}
 	bounds34 = validate.ArrayBounds{MinItems: 0, MaxItems: 5, UniqueItems: true}
 	bounds35 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"contact": true, "createdAt": true, "customer": true, "deliveryDate": true, "discount": true, "id": true, "items": true, "metadata": true, "note": true, "payment": true, "reference": true, "status": true, "tags": true}, Closed: true}
+	bounds36 = validate.ObjectBounds{MinProperties: 1, MaxProperties: 3}
+	bounds37 = validate.ArrayBounds{MinItems: 0, MaxItems: 5, UniqueItems: false}
 )
 
 func validateListOrdersLimit(r *validate.Report, p *validate.Path, v any) {
@@ -562,5 +566,412 @@ func validateListOrders200ResponseBody(r *validate.Report, p *validate.Path, v a
 			q := p.Index(i)
 			validateOrder(r, &q, item)
 		}
+	}
+}
+
+// decodeOrder reads a Order from JSON and checks it in one pass.
+func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
+	if !d.ObjectStart(p) {
+		return
+	}
+	var seen [1]uint64
+	for d.More() {
+		key := d.Key()
+		switch key {
+		case "contact":
+			q := p.Key(key)
+			d.DecodeRaw(&q, validateOrderContact, &v.Contact)
+		case "createdAt":
+			seen[0] |= 1 << 0
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if s, ok := d.String(&q); ok {
+					if x, err := time.Parse(time.RFC3339Nano, s); err != nil {
+						d.R.Add(&q, "format", "not a valid date-time")
+					} else {
+						v.CreatedAt = time.Time(x)
+					}
+				}
+			}
+		case "customer":
+			seen[0] |= 1 << 1
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected object, got null")
+			} else {
+				decodeCustomer(d, &q, &v.Customer)
+			}
+		case "deliveryDate":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if s, ok := d.String(&q); ok {
+					var x openapi_types.Date
+					if err := x.Bind(s); err != nil {
+						d.R.Add(&q, "format", "not a valid date")
+					} else {
+						val := openapi_types.Date(x)
+						v.DeliveryDate = &val
+					}
+				}
+			}
+		case "discount":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected number, got null")
+			} else {
+				if x, text, ok := d.Float(&q); ok {
+					d.R.NumberText(&q, x, text, &bounds19)
+					val := float64(x)
+					v.Discount = &val
+				}
+			}
+		case "id":
+			q := p.Key(key)
+			d.R.ReadOnly(&q)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if s, ok := d.String(&q); ok {
+					if x, err := validate.ParseUUID(s); err != nil {
+						d.R.Add(&q, "format", "not a valid uuid")
+					} else {
+						val := openapi_types.UUID(x)
+						v.ID = &val
+					}
+				}
+			}
+		case "items":
+			seen[0] |= 1 << 2
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected array, got null")
+			} else {
+				if d.ArrayStart(&q) {
+					list0 := []LineItem{}
+					for i0 := 0; d.MoreItems(); i0++ {
+						q0 := (&q).Index(i0)
+						var x0 LineItem
+						if d.Null() {
+							d.R.Add(&q0, "type", "expected object, got null")
+						} else {
+							decodeLineItem(d, &q0, &x0)
+						}
+						list0 = append(list0, x0)
+					}
+					d.R.ArrayLen(&q, len(list0), &bounds25)
+					v.Items = list0
+				}
+			}
+		case "metadata":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected object, got null")
+			} else {
+				if d.ObjectStart(&q) {
+					m0 := map[string]string{}
+					for d.More() {
+						k0 := d.Key()
+						q0 := (&q).Key(k0)
+						var x0 string
+						if d.Null() {
+							d.R.Add(&q0, "type", "expected string, got null")
+						} else {
+							if x, ok := d.String(&q0); ok {
+								x0 = string(x)
+							}
+						}
+						m0[k0] = x0
+					}
+					d.R.PropCount(&q, len(m0), &bounds36)
+					v.Metadata = m0
+				}
+			}
+		case "note":
+			q := p.Key(key)
+			if d.Null() {
+				v.Note = nil
+			} else {
+				if x, ok := d.String(&q); ok {
+					d.R.String(&q, x, &bounds27)
+					val := string(x)
+					v.Note = &val
+				}
+			}
+		case "payment":
+			q := p.Key(key)
+			d.DecodeRaw(&q, validatePayment, &v.Payment)
+		case "reference":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					d.R.String(&q, x, &bounds32)
+					val := string(x)
+					v.Reference = &val
+				}
+			}
+		case "status":
+			seen[0] |= 1 << 3
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					switch OrderStatus(x) {
+					case OrderStatusNew, OrderStatusPaid, OrderStatusShipped:
+					default:
+						d.R.NotAllowed(&q, x)
+					}
+					v.Status = OrderStatus(x)
+				}
+			}
+		case "tags":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected array, got null")
+			} else {
+				if d.ArrayStart(&q) {
+					list0 := []string{}
+					for i0 := 0; d.MoreItems(); i0++ {
+						q0 := (&q).Index(i0)
+						var x0 string
+						if d.Null() {
+							d.R.Add(&q0, "type", "expected string, got null")
+						} else {
+							if x, ok := d.String(&q0); ok {
+								d.R.String(&q0, x, &bounds33)
+								x0 = string(x)
+							}
+						}
+						list0 = append(list0, x0)
+					}
+					d.R.ArrayLen(&q, len(list0), &bounds37)
+					validate.Unique(d.R, &q, list0)
+					v.Tags = list0
+				}
+			}
+		default:
+			q := p.Key(key)
+			d.R.Add(&q, "additionalProperties", "unknown property")
+			d.Skip()
+		}
+	}
+	if d.Err() != nil {
+		return
+	}
+	if seen[0]&(1<<0) == 0 {
+		d.R.Required(p, "createdAt")
+	}
+	if seen[0]&(1<<1) == 0 {
+		d.R.Required(p, "customer")
+	}
+	if seen[0]&(1<<2) == 0 {
+		d.R.Required(p, "items")
+	}
+	if seen[0]&(1<<3) == 0 {
+		d.R.Required(p, "status")
+	}
+}
+
+// decodeCustomer reads a Customer from JSON and checks it in one pass.
+func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
+	if !d.ObjectStart(p) {
+		return
+	}
+	var seen [1]uint64
+	for d.More() {
+		key := d.Key()
+		switch key {
+		case "account":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected integer, got null")
+			} else {
+				if x, text, ok := d.Int(&q, 32); ok {
+					d.R.NumberText(&q, float64(x), text, &bounds11)
+					val := int32(x)
+					v.Account = &val
+				}
+			}
+		case "avatar":
+			q := p.Key(key)
+			d.DecodeRaw(&q, validateCustomerAll1Avatar, &v.Avatar)
+		case "email":
+			seen[0] |= 1 << 0
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					d.R.String(&q, x, &bounds5)
+					v.Email = string(x)
+				}
+			}
+		case "host":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					d.R.String(&q, x, &bounds13)
+					val := string(x)
+					v.Host = &val
+				}
+			}
+		case "ip":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					d.R.String(&q, x, &bounds14)
+					val := string(x)
+					v.IP = &val
+				}
+			}
+		case "ip6":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					d.R.String(&q, x, &bounds15)
+					val := string(x)
+					v.Ip6 = &val
+				}
+			}
+		case "name":
+			seen[0] |= 1 << 1
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					d.R.String(&q, x, &bounds9)
+					v.Name = string(x)
+				}
+			}
+		case "since":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if s, ok := d.String(&q); ok {
+					var x openapi_types.Date
+					if err := x.Bind(s); err != nil {
+						d.R.Add(&q, "format", "not a valid date")
+					} else {
+						val := openapi_types.Date(x)
+						v.Since = &val
+					}
+				}
+			}
+		case "website":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					d.R.String(&q, x, &bounds17)
+					val := string(x)
+					v.Website = &val
+				}
+			}
+		default:
+			if d.R.Strict {
+				q := p.Key(key)
+				d.R.Add(&q, "additionalProperties", "unknown property")
+			}
+			d.Skip()
+		}
+	}
+	if d.Err() != nil {
+		return
+	}
+	if seen[0]&(1<<0) == 0 {
+		d.R.Required(p, "email")
+	}
+	if seen[0]&(1<<1) == 0 {
+		d.R.Required(p, "name")
+	}
+}
+
+// decodeLineItem reads a LineItem from JSON and checks it in one pass.
+func decodeLineItem(d *validate.Decoder, p *validate.Path, v *LineItem) {
+	if !d.ObjectStart(p) {
+		return
+	}
+	var seen [1]uint64
+	for d.More() {
+		key := d.Key()
+		switch key {
+		case "price":
+			seen[0] |= 1 << 0
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected number, got null")
+			} else {
+				if x, text, ok := d.Float(&q); ok {
+					d.R.NumberText(&q, x, text, &bounds21)
+					v.Price = float64(x)
+				}
+			}
+		case "quantity":
+			seen[0] |= 1 << 1
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected integer, got null")
+			} else {
+				if x, text, ok := d.Int(&q, 32); ok {
+					d.R.NumberText(&q, float64(x), text, &bounds22)
+					v.Quantity = int32(x)
+				}
+			}
+		case "sku":
+			seen[0] |= 1 << 2
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.String(&q); ok {
+					d.R.String(&q, x, &bounds23)
+					v.Sku = string(x)
+				}
+			}
+		case "weight":
+			q := p.Key(key)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected integer, got null")
+			} else {
+				if x, text, ok := d.Int(&q, 64); ok {
+					d.R.NumberText(&q, float64(x), text, &bounds2)
+					val := int64(x)
+					v.Weight = &val
+				}
+			}
+		default:
+			if d.R.Strict {
+				q := p.Key(key)
+				d.R.Add(&q, "additionalProperties", "unknown property")
+			}
+			d.Skip()
+		}
+	}
+	if d.Err() != nil {
+		return
+	}
+	if seen[0]&(1<<0) == 0 {
+		d.R.Required(p, "price")
+	}
+	if seen[0]&(1<<1) == 0 {
+		d.R.Required(p, "quantity")
+	}
+	if seen[0]&(1<<2) == 0 {
+		d.R.Required(p, "sku")
 	}
 }

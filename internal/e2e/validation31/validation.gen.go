@@ -57,3 +57,50 @@ func validateAddMeasurementRequestBody(r *validate.Report, p *validate.Path, v a
 		}
 	}
 }
+
+// decodeAddMeasurementRequestBody reads a AddMeasurementRequestBody from JSON and checks it in one pass.
+func decodeAddMeasurementRequestBody(d *validate.Decoder, p *validate.Path, v *AddMeasurementRequestBody) {
+	if !d.ObjectStart(p) {
+		return
+	}
+	var seen [1]uint64
+	for d.More() {
+		key := d.Key()
+		switch key {
+		case "label":
+			seen[0] |= 1 << 0
+			q := p.Key(key)
+			d.DecodeRaw(&q, checkIntegerOrString, &v.Label)
+		case "unit":
+			q := p.Key(key)
+			d.DecodeRaw(&q, validateAddMeasurementRequestBodyUnit, &v.Unit)
+		case "value":
+			seen[0] |= 1 << 1
+			q := p.Key(key)
+			if d.Null() {
+				v.Value = nil
+			} else {
+				if x, text, ok := d.Float(&q); ok {
+					d.R.NumberText(&q, x, text, &bounds1)
+					val := float64(x)
+					v.Value = &val
+				}
+			}
+		default:
+			if d.R.Strict {
+				q := p.Key(key)
+				d.R.Add(&q, "additionalProperties", "unknown property")
+			}
+			d.Skip()
+		}
+	}
+	if d.Err() != nil {
+		return
+	}
+	if seen[0]&(1<<0) == 0 {
+		d.R.Required(p, "label")
+	}
+	if seen[0]&(1<<1) == 0 {
+		d.R.Required(p, "value")
+	}
+}
