@@ -214,6 +214,11 @@ func (ds *decoders) value(ref *openapi3.SchemaRef, goType, target, path string, 
 		v.Kind, v.TypeWord = "date", "string"
 	case goType == "openapi_types.UUID":
 		v.Kind, v.TypeWord = "uuid", "string"
+	case goType == "[]byte" && s.Format == "byte":
+		v.Kind, v.TypeWord = "bytes", "string"
+		if s.MinLength > 0 || s.MaxLength != nil || s.Pattern != "" {
+			return raw()
+		}
 	case strings.HasPrefix(goType, "[]") && goType != "[]byte" && s.Items != nil:
 		v.Kind, v.TypeWord = "slice", "array"
 		elemType := goType[2:]

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"encoding/base64"
 	"encoding/json"
 )
 
@@ -20,7 +21,11 @@ func (d *Decoder) DecodeRaw(p *Path, check Func, target any) {
 			return
 		}
 		before := len(d.R.violations) + d.R.dropped
-		check(d.R, p, v)
+		// A validator is called through a function value, which the
+		// compiler must assume keeps its path: hand it a detached copy, so
+		// that the caller's paths stay on the stack.
+		detached := Root(p.String())
+		check(d.R, &detached, v)
 		if len(d.R.violations)+d.R.dropped > before {
 			return
 		}
@@ -161,4 +166,18 @@ func unhex(c byte) byte {
 		return c - 'A' + 10
 	}
 	return c - '0'
+}
+
+// Bytes reads a base64 string (format: byte).
+func (d *Decoder) Bytes(p *Path) ([]byte, bool) {
+	s, ok := d.String(p)
+	if !ok {
+		return nil, false
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		d.R.Add(p, "format", "not valid base64")
+		return nil, false
+	}
+	return b, true
 }

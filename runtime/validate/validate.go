@@ -34,22 +34,28 @@ func (p *Path) Index(i int) Path { return Path{parent: p, index: i} }
 
 // String renders the path as a JSON pointer.
 func (p *Path) String() string {
-	var parts []string
-	for q := p; q != nil; q = q.parent {
-		switch {
-		case q.root != "":
-			parts = append(parts, q.root)
-		case q.key != "" || q.index < 0:
-			parts = append(parts, "/"+escapeToken(q.key))
-		default:
-			parts = append(parts, "/"+strconv.Itoa(q.index))
-		}
-	}
 	var b strings.Builder
-	for i := len(parts) - 1; i >= 0; i-- {
-		b.WriteString(parts[i])
-	}
+	p.write(&b)
 	return b.String()
+}
+
+// write renders the path root first. It copies what it reads, so that a
+// Path, which generated code keeps on the stack, never escapes to the heap.
+func (p *Path) write(b *strings.Builder) {
+	if p == nil {
+		return
+	}
+	p.parent.write(b)
+	switch {
+	case p.root != "":
+		b.WriteString(p.root)
+	case p.key != "" || p.index < 0:
+		b.WriteByte('/')
+		writeToken(b, p.key)
+	default:
+		b.WriteByte('/')
+		b.WriteString(strconv.Itoa(p.index))
+	}
 }
 
 // Violation is one broken rule.
@@ -160,12 +166,8 @@ func typeName(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// escapeToken escapes a JSON pointer reference token (RFC 6901).
-func escapeToken(s string) string {
-	if !strings.ContainsAny(s, "~/") {
-		return s
-	}
-	var b strings.Builder
+// writeToken writes a JSON pointer reference token (RFC 6901).
+func writeToken(b *strings.Builder, s string) {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case '~':
@@ -176,5 +178,4 @@ func escapeToken(s string) string {
 			b.WriteByte(s[i])
 		}
 	}
-	return b.String()
 }

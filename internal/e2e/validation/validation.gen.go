@@ -800,7 +800,13 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 			}
 		case "avatar":
 			q := p.Key(key)
-			d.DecodeRaw(&q, validateCustomerAll1Avatar, &v.Avatar)
+			if d.Null() {
+				d.R.Add(&q, "type", "expected string, got null")
+			} else {
+				if x, ok := d.Bytes(&q); ok {
+					v.Avatar = x
+				}
+			}
 		case "email":
 			seen[0] |= 1 << 0
 			q := p.Key(key)
