@@ -332,7 +332,7 @@ func (r *Report) OneOf(p *Path, v any, alts ...Func) {
 	n := 0
 	for _, f := range alts {
 		pr := r.probe()
-		f(&pr, p, v)
+		f(pr, p, v)
 		if pr.OK() {
 			n++
 		}
@@ -349,7 +349,7 @@ func (r *Report) OneOf(p *Path, v any, alts ...Func) {
 func (r *Report) AnyOf(p *Path, v any, alts ...Func) {
 	for _, f := range alts {
 		pr := r.probe()
-		f(&pr, p, v)
+		f(pr, p, v)
 		if pr.OK() {
 			return
 		}

@@ -3,7 +3,6 @@ package validate
 import (
 	"encoding/base64"
 	"errors"
-	"net/mail"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -15,13 +14,7 @@ var builtinFormats = map[string]Format{
 	"date-time": func(s string) error { _, err := time.Parse(time.RFC3339Nano, s); return err },
 	"date":      func(s string) error { _, err := time.Parse(time.DateOnly, s); return err },
 	"uuid":      checkUUID,
-	"email": func(s string) error {
-		a, err := mail.ParseAddress(s)
-		if err == nil && a.Address != s {
-			return errors.New("not a bare address")
-		}
-		return err
-	},
+	"email": checkEmail,
 	"uri": func(s string) error {
 		u, err := url.Parse(s)
 		if err == nil && u.Scheme == "" {
@@ -92,6 +85,37 @@ func checkHostname(s string) error {
 				return errors.New("bad character")
 			}
 		}
+	}
+	return nil
+}
+
+var (
+	errEmailAt     = errors.New("want exactly one @ between a local part and a domain")
+	errEmailLocal  = errors.New("invalid local part")
+	errEmailDomain = errors.New("invalid domain")
+)
+
+// checkEmail accepts the addr-spec of RFC 5322 in its common dot-atom
+// form, local@domain, without allocating: no comments, quoted local
+// parts or address literals, which requests rarely mean.
+func checkEmail(s string) error {
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || strings.IndexByte(s, '@') != at || len(s) > 254 {
+		return errEmailAt
+	}
+	local, domain := s[:at], s[at+1:]
+	if len(local) > 64 || local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
+		return errEmailLocal
+	}
+	for i := 0; i < len(local); i++ {
+		c := local[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", c) >= 0 {
+			continue
+		}
+		return errEmailLocal
+	}
+	if checkHostname(domain) != nil || !strings.Contains(domain, ".") {
+		return errEmailDomain
 	}
 	return nil
 }

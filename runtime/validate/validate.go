@@ -93,6 +93,8 @@ type Report struct {
 	// quiet counts violations without describing them: a probe of a
 	// oneOf or anyOf alternative needs only to know whether one occurred.
 	quiet bool
+	// scratch is reused by every probe of one request.
+	scratch *Report
 }
 
 // DefaultMax is the number of violations a Report keeps by default.
@@ -124,9 +126,15 @@ func (r *Report) Violations() []Violation { return r.violations }
 func (r *Report) Dropped() int { return r.dropped }
 
 // probe returns a report for trying a value against one alternative of a
-// oneOf or anyOf: same settings, own violations.
-func (r *Report) probe() Report {
-	return Report{Max: 1, Strict: r.Strict, Formats: r.Formats, ReadOnlyForbidden: r.ReadOnlyForbidden, WriteOnlyForbidden: r.WriteOnlyForbidden, quiet: true}
+// oneOf or anyOf: same settings, own violations. It is valid until the
+// next probe.
+func (r *Report) probe() *Report {
+	if r.scratch == nil {
+		r.scratch = new(Report)
+	}
+	*r.scratch = Report{Max: 1, Strict: r.Strict, Formats: r.Formats, ReadOnlyForbidden: r.ReadOnlyForbidden,
+		WriteOnlyForbidden: r.WriteOnlyForbidden, quiet: true, scratch: r.scratch.scratch}
+	return r.scratch
 }
 
 // echo renders v for a detail, cut short so that the body never repeats

@@ -98,7 +98,7 @@ func decodeNote(d *validate.Decoder, p *validate.Path, v *Note) {
 				d.R.Add(&q, "type", "expected array, got null")
 			} else {
 				if d.ArrayStart(&q) {
-					list0 := []string{}
+					list0 := make([]string, 0, 4)
 					for i0 := 0; d.MoreItems(); i0++ {
 						q0 := (&q).Index(i0)
 						var x0 string

@@ -628,7 +628,7 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				d.R.Add(&q, "type", "expected array, got null")
 			} else {
 				if d.ArrayStart(&q) {
-					list0 := []Toy{}
+					list0 := make([]Toy, 0, 4)
 					for i0 := 0; d.MoreItems(); i0++ {
 						q0 := (&q).Index(i0)
 						var x0 Toy
@@ -807,7 +807,7 @@ func decodeTree(d *validate.Decoder, p *validate.Path, v *Tree) {
 				d.R.Add(&q, "type", "expected array, got null")
 			} else {
 				if d.ArrayStart(&q) {
-					list0 := []Tree{}
+					list0 := make([]Tree, 0, 4)
 					for i0 := 0; d.MoreItems(); i0++ {
 						q0 := (&q).Index(i0)
 						var x0 Tree

@@ -651,7 +651,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 				d.R.Add(&q, "type", "expected array, got null")
 			} else {
 				if d.ArrayStart(&q) {
-					list0 := []LineItem{}
+					list0 := make([]LineItem, 0, 4)
 					for i0 := 0; d.MoreItems(); i0++ {
 						q0 := (&q).Index(i0)
 						var x0 LineItem
@@ -736,7 +736,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 				d.R.Add(&q, "type", "expected array, got null")
 			} else {
 				if d.ArrayStart(&q) {
-					list0 := []string{}
+					list0 := make([]string, 0, 4)
 					for i0 := 0; d.MoreItems(); i0++ {
 						q0 := (&q).Index(i0)
 						var x0 string
