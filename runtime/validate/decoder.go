@@ -117,14 +117,26 @@ func (d *Decoder) mismatch(p *Path, want string) {
 
 // ObjectStart opens an object; a value of another type is reported and
 // skipped, and ObjectStart returns false.
-func (d *Decoder) ObjectStart(p *Path) bool {
-	if d.peek() != '{' {
-		d.mismatch(p, "object")
+func (d *Decoder) ObjectStart(p *Path) bool { return d.open(p, '{', '}', "object") }
+
+// More reports whether the object opened last has another member.
+func (d *Decoder) More() bool { return d.next('}', true) }
+
+// ArrayStart opens an array; a value of another type is reported and
+// skipped, and ArrayStart returns false.
+func (d *Decoder) ArrayStart(p *Path) bool { return d.open(p, '[', ']', "array") }
+
+// MoreItems reports whether the array opened last has another item.
+func (d *Decoder) MoreItems() bool { return d.next(']', false) }
+
+func (d *Decoder) open(p *Path, open, close byte, want string) bool {
+	if d.peek() != open {
+		d.mismatch(p, want)
 		return false
 	}
 	d.i++
 	d.ws()
-	if d.i < len(d.s) && d.s[d.i] == '}' {
+	if d.i < len(d.s) && d.s[d.i] == close {
 		d.i++
 		d.pendingEnd = true
 	}
@@ -132,8 +144,9 @@ func (d *Decoder) ObjectStart(p *Path) bool {
 	return true
 }
 
-// More reports whether the object opened last has another member.
-func (d *Decoder) More() bool {
+// next moves past the separator before the next member or item, or past
+// the closing bracket, and reports whether a member or item follows.
+func (d *Decoder) next(close byte, object bool) bool {
 	if d.err != nil {
 		return false
 	}
@@ -144,21 +157,24 @@ func (d *Decoder) More() bool {
 	c := d.peek()
 	if d.first {
 		d.first = false
-		if c == '}' {
+		switch {
+		case c == close:
 			d.i++
 			return false
+		case object && c != '"':
+			return d.failed("expected a property name")
 		}
-		return c == '"' || d.failed("expected a property name")
+		return d.err == nil
 	}
 	switch c {
 	case ',':
 		d.i++
 		return true
-	case '}':
+	case close:
 		d.i++
 		return false
 	}
-	return d.failed("expected ',' or '}'")
+	return d.failed("expected ',' or '" + string(close) + "'")
 }
 
 func (d *Decoder) failed(msg string) bool {
@@ -181,52 +197,6 @@ func (d *Decoder) Key() string {
 	return k
 }
 
-// ArrayStart opens an array; a value of another type is reported and
-// skipped, and ArrayStart returns false.
-func (d *Decoder) ArrayStart(p *Path) bool {
-	if d.peek() != '[' {
-		d.mismatch(p, "array")
-		return false
-	}
-	d.i++
-	d.ws()
-	if d.i < len(d.s) && d.s[d.i] == ']' {
-		d.i++
-		d.pendingEnd = true
-	}
-	d.first = true
-	return true
-}
-
-// MoreItems reports whether the array opened last has another item.
-func (d *Decoder) MoreItems() bool {
-	if d.err != nil {
-		return false
-	}
-	if d.pendingEnd {
-		d.pendingEnd, d.first = false, false
-		return false
-	}
-	c := d.peek()
-	if d.first {
-		d.first = false
-		return c != ']' || d.consume()
-	}
-	switch c {
-	case ',':
-		d.i++
-		return true
-	case ']':
-		d.i++
-		return false
-	}
-	return d.failed("expected ',' or ']'")
-}
-
-func (d *Decoder) consume() bool {
-	d.i++
-	return false
-}
 
 // String reads a string.
 func (d *Decoder) String(p *Path) (string, bool) {
@@ -456,9 +426,8 @@ func (d *Decoder) str() string {
 		case c >= utf8.RuneSelf:
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
-				d.i = i
-				d.fail("invalid UTF-8 in string")
-				return ""
+				// As encoding/json does: invalid bytes read as U+FFFD.
+				return d.unescape(start)
 			}
 			i += size
 			continue
@@ -484,6 +453,15 @@ func (d *Decoder) unescape(start int) string {
 			d.i = i
 			d.fail("control character in string")
 			return ""
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = utf8.AppendRune(b, utf8.RuneError)
+			} else {
+				b = append(b, s[i:i+size]...)
+			}
+			i += size
+			continue
 		case c != '\\':
 			b = append(b, c)
 			i++
