@@ -197,7 +197,6 @@ func (d *Decoder) Key() string {
 	return k
 }
 
-
 // String reads a string.
 func (d *Decoder) String(p *Path) (string, bool) {
 	if d.peek() != '"' {

@@ -14,7 +14,7 @@ var builtinFormats = map[string]Format{
 	"date-time": func(s string) error { _, err := time.Parse(time.RFC3339Nano, s); return err },
 	"date":      func(s string) error { _, err := time.Parse(time.DateOnly, s); return err },
 	"uuid":      checkUUID,
-	"email": checkEmail,
+	"email":     checkEmail,
 	"uri": func(s string) error {
 		u, err := url.Parse(s)
 		if err == nil && u.Scheme == "" {
