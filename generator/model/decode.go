@@ -161,9 +161,17 @@ func (ds *decoders) structDecoder(t *Type, s *openapi3.Schema, ptr string) *Stru
 // into target.
 func (ds *decoders) value(ref *openapi3.SchemaRef, goType, target, path string, pointer bool, ptr string, depth int) *DecodeValue {
 	v := &DecodeValue{GoType: goType, Target: target, Path: path, Pointer: pointer}
+	if ref != nil && ref.Value != nil {
+		v.Nullable = isNullable(ref.Value)
+	}
 	raw := func() *DecodeValue {
 		v.Kind = "raw"
 		v.Func = ds.b.chk.checkOf(ref, "Raw", ptr)
+		// A union decodes itself: handing it its own value spares
+		// encoding/json a second scan.
+		if t := ds.b.byName[goType]; t != nil && t.Kind == UnionType && v.Pointer {
+			v.Kind = "rawUnion"
+		}
 		return v
 	}
 	if ref == nil || ref.Value == nil || depth > 8 {

@@ -160,12 +160,17 @@ func ReadJSON(w http.ResponseWriter, r *http.Request, cfg *Config, spec BodySpec
 	if r.ContentLength > limit {
 		return nil, &BodyError{Status: http.StatusRequestEntityTooLarge, Err: fmt.Errorf("body exceeds %d bytes", limit)}
 	}
-	var buf []byte
+	body := http.MaxBytesReader(w, r.Body, limit)
 	if r.ContentLength > 0 {
-		buf = make([]byte, 0, r.ContentLength)
+		// The length is known and within the limit: read exactly that.
+		buf := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return nil, &BodyError{Status: http.StatusBadRequest, Err: fmt.Errorf("body shorter than its Content-Length: %w", err)}
+		}
+		return buf, nil
 	}
-	b := bytes.NewBuffer(buf)
-	if _, err := b.ReadFrom(http.MaxBytesReader(w, r.Body, limit)); err != nil {
+	var b bytes.Buffer
+	if _, err := b.ReadFrom(body); err != nil {
 		return nil, bodyError(err)
 	}
 	return b.Bytes(), nil

@@ -580,7 +580,9 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 		switch key {
 		case "contact":
 			q := p.Key(key)
-			d.DecodeRaw(&q, validateOrderContact, &v.Contact)
+			x := new(OrderContact)
+			d.DecodeRaw(&q, validateOrderContact, x)
+			v.Contact = x
 		case "createdAt":
 			seen[0] |= 1 << 0
 			q := p.Key(key)
@@ -703,7 +705,9 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 			}
 		case "payment":
 			q := p.Key(key)
-			d.DecodeRaw(&q, validatePayment, &v.Payment)
+			x := new(Payment)
+			d.DecodeRaw(&q, validatePayment, x)
+			v.Payment = x
 		case "reference":
 			q := p.Key(key)
 			if d.Null() {
