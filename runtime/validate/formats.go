@@ -75,8 +75,10 @@ func checkHostname(s string) error {
 	if s == "" || len(s) > 253 {
 		return errors.New("wrong length")
 	}
-	for _, label := range strings.Split(s, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+	for rest := s; rest != ""; {
+		label, tail, more := strings.Cut(rest, ".")
+		rest = tail
+		if label == "" || more && tail == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return errors.New("bad label")
 		}
 		for i := 0; i < len(label); i++ {
