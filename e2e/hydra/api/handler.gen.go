@@ -9,6 +9,7 @@ import (
 
 	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Security holds a verifier for each security scheme of the spec.
@@ -73,15 +74,35 @@ func (h *handler) serveListPets(w http.ResponseWriter, r *http.Request, principa
 		h.cfg.ErrorWriter(w, r, errors.New("ListPets returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkListPets); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeListPets(w))
 }
 
 func (h *handler) serveCreatePet(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req CreatePetRequest
 	req.Principal, req.Principals = principals.First(), principals
-	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body)
+	vr := h.cfg.NewReport()
+	data, err := httpapi.ReadJSON(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true})
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	if data != nil {
+		root := validate.Root("/body")
+		d := validate.NewDecoder(data, &vr)
+		decodePet(d, &root, &req.Body)
+		if err := d.End(); err != nil {
+			h.cfg.ErrorWriter(w, r, &httpapi.BodyError{Status: http.StatusBadRequest, Err: err})
+			return
+		}
+	}
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.CreatePet(r.Context(), req)
@@ -92,6 +113,12 @@ func (h *handler) serveCreatePet(w http.ResponseWriter, r *http.Request, princip
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("CreatePet returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkCreatePet); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeCreatePet(w))
 }
@@ -107,6 +134,12 @@ func (h *handler) serveWhoAmI(w http.ResponseWriter, r *http.Request, principals
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("WhoAmI returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkWhoAmI); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeWhoAmI(w))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -60,6 +61,7 @@ type ListPetsRequest struct {
 // ListPets*Response types.
 type ListPetsResponse interface {
 	writeListPets(w http.ResponseWriter) error
+	checkListPets(vr *validate.Report)
 }
 
 // ListPets200JSONResponse is the 200 answer of ListPets, as application/json.
@@ -74,6 +76,10 @@ type ListPets200JSONResponse struct {
 // NewListPets200JSONResponse returns the 200 answer of ListPets.
 func NewListPets200JSONResponse(body PetList) ListPets200JSONResponse {
 	return ListPets200JSONResponse{Body: body}
+}
+
+func (r ListPets200JSONResponse) checkListPets(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validatePetList)
 }
 
 func (r ListPets200JSONResponse) writeListPets(w http.ResponseWriter) error {
@@ -97,6 +103,7 @@ type CreatePetRequest struct {
 // CreatePet*Response types.
 type CreatePetResponse interface {
 	writeCreatePet(w http.ResponseWriter) error
+	checkCreatePet(vr *validate.Report)
 }
 
 // CreatePet201JSONResponse is the 201 answer of CreatePet, as application/json.
@@ -111,6 +118,10 @@ type CreatePet201JSONResponse struct {
 // NewCreatePet201JSONResponse returns the 201 answer of CreatePet.
 func NewCreatePet201JSONResponse(body Pet) CreatePet201JSONResponse {
 	return CreatePet201JSONResponse{Body: body}
+}
+
+func (r CreatePet201JSONResponse) checkCreatePet(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validatePet)
 }
 
 func (r CreatePet201JSONResponse) writeCreatePet(w http.ResponseWriter) error {
@@ -132,6 +143,7 @@ type WhoAmIRequest struct {
 // WhoAmI*Response types.
 type WhoAmIResponse interface {
 	writeWhoAmI(w http.ResponseWriter) error
+	checkWhoAmI(vr *validate.Report)
 }
 
 // WhoAmI200JSONResponse is the 200 answer of WhoAmI, as application/json.
@@ -146,6 +158,10 @@ type WhoAmI200JSONResponse struct {
 // NewWhoAmI200JSONResponse returns the 200 answer of WhoAmI.
 func NewWhoAmI200JSONResponse(body Caller) WhoAmI200JSONResponse {
 	return WhoAmI200JSONResponse{Body: body}
+}
+
+func (r WhoAmI200JSONResponse) checkWhoAmI(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validateCaller)
 }
 
 func (r WhoAmI200JSONResponse) writeWhoAmI(w http.ResponseWriter) error {

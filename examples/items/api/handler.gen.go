@@ -9,6 +9,7 @@ import (
 
 	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Security holds a verifier for each security scheme of the spec.
@@ -75,15 +76,35 @@ func (h *handler) serveListItems(w http.ResponseWriter, r *http.Request, princip
 		h.cfg.ErrorWriter(w, r, errors.New("ListItems returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkListItems); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeListItems(w))
 }
 
 func (h *handler) serveCreateItem(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req CreateItemRequest
 	req.Principal, req.Principals = principals.First(), principals
-	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body)
+	vr := h.cfg.NewReport()
+	data, err := httpapi.ReadJSON(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true})
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	if data != nil {
+		root := validate.Root("/body")
+		d := validate.NewDecoder(data, &vr)
+		decodeNewItem(d, &root, &req.Body)
+		if err := d.End(); err != nil {
+			h.cfg.ErrorWriter(w, r, &httpapi.BodyError{Status: http.StatusBadRequest, Err: err})
+			return
+		}
+	}
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.CreateItem(r.Context(), req)
@@ -95,14 +116,26 @@ func (h *handler) serveCreateItem(w http.ResponseWriter, r *http.Request, princi
 		h.cfg.ErrorWriter(w, r, errors.New("CreateItem returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkCreateItem); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeCreateItem(w))
 }
 
 func (h *handler) serveGetItem(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req GetItemRequest
 	req.Principal, req.Principals = principals.First(), principals
+	vr := h.cfg.NewReport()
 	if err := httpapi.BindPath(r, "itemId", "itemId", "", "", "simple", false, &req.ItemID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	httpapi.ValidateParam(&vr, "/path/itemId", req.ItemID, validateItemAll1ID)
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.GetItem(r.Context(), req)
@@ -114,14 +147,26 @@ func (h *handler) serveGetItem(w http.ResponseWriter, r *http.Request, principal
 		h.cfg.ErrorWriter(w, r, errors.New("GetItem returned neither an answer nor an error"))
 		return
 	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkGetItem); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeGetItem(w))
 }
 
 func (h *handler) serveDeleteItem(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req DeleteItemRequest
 	req.Principal, req.Principals = principals.First(), principals
+	vr := h.cfg.NewReport()
 	if err := httpapi.BindPath(r, "itemId", "itemId", "", "", "simple", false, &req.ItemID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	httpapi.ValidateParam(&vr, "/path/itemId", req.ItemID, validateItemAll1ID)
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
 	}
 	resp, err := h.server.DeleteItem(r.Context(), req)
@@ -132,6 +177,12 @@ func (h *handler) serveDeleteItem(w http.ResponseWriter, r *http.Request, princi
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("DeleteItem returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkDeleteItem); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeDeleteItem(w))
 }
@@ -147,6 +198,12 @@ func (h *handler) serveGetMe(w http.ResponseWriter, r *http.Request, principals 
 	if resp == nil {
 		h.cfg.ErrorWriter(w, r, errors.New("GetMe returned neither an answer nor an error"))
 		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkGetMe); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeGetMe(w))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -78,6 +79,7 @@ type ListItemsRequest struct {
 // ListItems*Response types.
 type ListItemsResponse interface {
 	writeListItems(w http.ResponseWriter) error
+	checkListItems(vr *validate.Report)
 }
 
 // ListItems200JSONResponse is the 200 answer of ListItems, as application/json.
@@ -92,6 +94,10 @@ type ListItems200JSONResponse struct {
 // NewListItems200JSONResponse returns the 200 answer of ListItems.
 func NewListItems200JSONResponse(body []Item) ListItems200JSONResponse {
 	return ListItems200JSONResponse{Body: body}
+}
+
+func (r ListItems200JSONResponse) checkListItems(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validateListItems200ResponseBody)
 }
 
 func (r ListItems200JSONResponse) writeListItems(w http.ResponseWriter) error {
@@ -115,6 +121,7 @@ type CreateItemRequest struct {
 // CreateItem*Response types.
 type CreateItemResponse interface {
 	writeCreateItem(w http.ResponseWriter) error
+	checkCreateItem(vr *validate.Report)
 }
 
 // CreateItem201JSONResponse is the 201 answer of CreateItem, as application/json.
@@ -129,6 +136,10 @@ type CreateItem201JSONResponse struct {
 // NewCreateItem201JSONResponse returns the 201 answer of CreateItem.
 func NewCreateItem201JSONResponse(body Item) CreateItem201JSONResponse {
 	return CreateItem201JSONResponse{Body: body}
+}
+
+func (r CreateItem201JSONResponse) checkCreateItem(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validateItem)
 }
 
 func (r CreateItem201JSONResponse) writeCreateItem(w http.ResponseWriter) error {
@@ -152,6 +163,7 @@ type GetItemRequest struct {
 // GetItem*Response types.
 type GetItemResponse interface {
 	writeGetItem(w http.ResponseWriter) error
+	checkGetItem(vr *validate.Report)
 }
 
 // GetItem200JSONResponse is the 200 answer of GetItem, as application/json.
@@ -166,6 +178,10 @@ type GetItem200JSONResponse struct {
 // NewGetItem200JSONResponse returns the 200 answer of GetItem.
 func NewGetItem200JSONResponse(body Item) GetItem200JSONResponse {
 	return GetItem200JSONResponse{Body: body}
+}
+
+func (r GetItem200JSONResponse) checkGetItem(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validateItem)
 }
 
 func (r GetItem200JSONResponse) writeGetItem(w http.ResponseWriter) error {
@@ -184,6 +200,9 @@ type GetItem404Response struct {
 // NewGetItem404Response returns the 404 answer of GetItem.
 func NewGetItem404Response() GetItem404Response {
 	return GetItem404Response{}
+}
+
+func (r GetItem404Response) checkGetItem(vr *validate.Report) {
 }
 
 func (r GetItem404Response) writeGetItem(w http.ResponseWriter) error {
@@ -208,6 +227,7 @@ type DeleteItemRequest struct {
 // DeleteItem*Response types.
 type DeleteItemResponse interface {
 	writeDeleteItem(w http.ResponseWriter) error
+	checkDeleteItem(vr *validate.Report)
 }
 
 // DeleteItem204Response is the 204 answer of DeleteItem.
@@ -221,6 +241,9 @@ type DeleteItem204Response struct {
 // NewDeleteItem204Response returns the 204 answer of DeleteItem.
 func NewDeleteItem204Response() DeleteItem204Response {
 	return DeleteItem204Response{}
+}
+
+func (r DeleteItem204Response) checkDeleteItem(vr *validate.Report) {
 }
 
 func (r DeleteItem204Response) writeDeleteItem(w http.ResponseWriter) error {
@@ -240,6 +263,9 @@ type DeleteItem404Response struct {
 // NewDeleteItem404Response returns the 404 answer of DeleteItem.
 func NewDeleteItem404Response() DeleteItem404Response {
 	return DeleteItem404Response{}
+}
+
+func (r DeleteItem404Response) checkDeleteItem(vr *validate.Report) {
 }
 
 func (r DeleteItem404Response) writeDeleteItem(w http.ResponseWriter) error {
@@ -262,6 +288,7 @@ type GetMeRequest struct {
 // GetMe*Response types.
 type GetMeResponse interface {
 	writeGetMe(w http.ResponseWriter) error
+	checkGetMe(vr *validate.Report)
 }
 
 // GetMe200JSONResponse is the 200 answer of GetMe, as application/json.
@@ -276,6 +303,10 @@ type GetMe200JSONResponse struct {
 // NewGetMe200JSONResponse returns the 200 answer of GetMe.
 func NewGetMe200JSONResponse(body User) GetMe200JSONResponse {
 	return GetMe200JSONResponse{Body: body}
+}
+
+func (r GetMe200JSONResponse) checkGetMe(vr *validate.Report) {
+	httpapi.ValidateAnswer(vr, r.Body, validateUser)
 }
 
 func (r GetMe200JSONResponse) writeGetMe(w http.ResponseWriter) error {
