@@ -17,9 +17,11 @@ import (
 
 // fileConfig is the YAML configuration file; its keys are the flags'.
 type fileConfig struct {
-	Spec     string `yaml:"spec"`
-	Package  string `yaml:"package"`
-	Output   string `yaml:"output"`
+	Spec    string `yaml:"spec"`
+	Package string `yaml:"package"`
+	Output  string `yaml:"output"`
+	// O is the -o flag's own name for output.
+	O        string `yaml:"o"`
 	Authtest bool   `yaml:"authtest"`
 }
 
@@ -33,6 +35,11 @@ func readConfig(path string) (fileConfig, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
 		return fc, fmt.Errorf("config %s: %w", path, err)
+	}
+	if fc.Output == "" {
+		fc.Output = fc.O
+	} else if fc.O != "" && fc.O != fc.Output {
+		return fc, fmt.Errorf("config %s: o and output disagree", path)
 	}
 	// Paths in the file are relative to the file.
 	base := filepath.Dir(path)

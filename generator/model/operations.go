@@ -62,18 +62,18 @@ func (b *builder) buildOperations() error {
 // register adds pattern to mux. When ServeMux refuses it, it finds the
 // earlier route it conflicts with, by trying each alone.
 func register(mux *http.ServeMux, pattern string, earlier []*Operation) (conflict *Operation, err error) {
-	if err := tryHandle(mux, pattern); err == nil {
+	err = tryHandle(mux, pattern)
+	if err == nil {
 		return nil, nil
-	} else {
-		for _, o := range earlier {
-			var probe http.ServeMux
-			probe.Handle(o.Pattern, http.NotFoundHandler())
-			if tryHandle(&probe, pattern) != nil {
-				return o, err
-			}
-		}
-		return &Operation{Pattern: "?", ID: "?"}, err
 	}
+	for _, o := range earlier {
+		var probe http.ServeMux
+		probe.Handle(o.Pattern, http.NotFoundHandler())
+		if tryHandle(&probe, pattern) != nil {
+			return o, err
+		}
+	}
+	return &Operation{Pattern: "?", ID: "?"}, err
 }
 
 func tryHandle(mux *http.ServeMux, pattern string) (err error) {

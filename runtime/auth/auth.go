@@ -60,7 +60,7 @@ func (f VerifierFunc) Verify(ctx context.Context, c Credential) (*Principal, err
 }
 
 // Principals are the principals established by one satisfied alternative of
-// a security requirement: one per scheme, in the order the spec lists them.
+// a security requirement: one per scheme, ordered by scheme name.
 type Principals []*Principal
 
 // First returns the principal of the alternative's first scheme, or nil.

@@ -104,8 +104,8 @@ func (ev *evaluation) result(s *Scheme) *schemeResult {
 }
 
 // Check decides whether r satisfies req. On success it returns the
-// principals of the first satisfied alternative, in the order the spec
-// lists its schemes; they are nil when the empty alternative let an
+// principals of the first satisfied alternative, ordered by scheme name;
+// they are nil when the empty alternative let an
 // anonymous caller in. Otherwise it returns the denial to answer with,
 // after logging it.
 func (g *Guard) Check(r *http.Request, req *Requirement) (Principals, *Denial) {
