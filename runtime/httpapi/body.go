@@ -103,3 +103,23 @@ func WriteStream(w http.ResponseWriter, status int, contentType string, body io.
 	}
 	return nil
 }
+
+// WriteJSONAnswer writes a generated JSON answer: its headers, status and
+// body.
+func WriteJSONAnswer(w http.ResponseWriter, h http.Header, status int, contentType string, v any) error {
+	CopyHeaders(w, h)
+	return WriteJSON(w, status, contentType, v)
+}
+
+// WriteStreamAnswer writes a generated answer whose body is a stream.
+func WriteStreamAnswer(w http.ResponseWriter, h http.Header, status int, contentType string, body io.Reader) error {
+	CopyHeaders(w, h)
+	return WriteStream(w, status, contentType, body)
+}
+
+// WriteEmptyAnswer writes a generated answer without a body.
+func WriteEmptyAnswer(w http.ResponseWriter, h http.Header, status int) error {
+	CopyHeaders(w, h)
+	w.WriteHeader(status)
+	return nil
+}

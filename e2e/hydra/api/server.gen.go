@@ -4,11 +4,9 @@ package api
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
-	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -57,36 +55,6 @@ type ListPetsRequest struct {
 	Principals auth.Principals
 }
 
-// ListPetsResponse is one of the answers ListPets declares: the
-// ListPets*Response types.
-type ListPetsResponse interface {
-	writeListPets(w http.ResponseWriter) error
-	checkListPets(vr *validate.Report)
-}
-
-// ListPets200JSONResponse is the 200 answer of ListPets, as application/json.
-//
-// The pets, and who asked.
-type ListPets200JSONResponse struct {
-	Body PetList
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewListPets200JSONResponse returns the 200 answer of ListPets.
-func NewListPets200JSONResponse(body PetList) ListPets200JSONResponse {
-	return ListPets200JSONResponse{Body: body}
-}
-
-func (r ListPets200JSONResponse) checkListPets(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validatePetList)
-}
-
-func (r ListPets200JSONResponse) writeListPets(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
-}
-
 // CreatePetRequest is the input of CreatePet, bound and checked before CreatePet is called.
 type CreatePetRequest struct {
 	// Principal is the authenticated caller: the principal of the first
@@ -99,36 +67,6 @@ type CreatePetRequest struct {
 	Body Pet
 }
 
-// CreatePetResponse is one of the answers CreatePet declares: the
-// CreatePet*Response types.
-type CreatePetResponse interface {
-	writeCreatePet(w http.ResponseWriter) error
-	checkCreatePet(vr *validate.Report)
-}
-
-// CreatePet201JSONResponse is the 201 answer of CreatePet, as application/json.
-//
-// The pet was added.
-type CreatePet201JSONResponse struct {
-	Body Pet
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewCreatePet201JSONResponse returns the 201 answer of CreatePet.
-func NewCreatePet201JSONResponse(body Pet) CreatePet201JSONResponse {
-	return CreatePet201JSONResponse{Body: body}
-}
-
-func (r CreatePet201JSONResponse) checkCreatePet(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validatePet)
-}
-
-func (r CreatePet201JSONResponse) writeCreatePet(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 201, "application/json", r.Body)
-}
-
 // WhoAmIRequest is the input of WhoAmI, bound and checked before WhoAmI is called.
 type WhoAmIRequest struct {
 	// Principal is the authenticated caller: the principal of the first
@@ -137,34 +75,4 @@ type WhoAmIRequest struct {
 	// Principals holds the principal of every scheme of the satisfied
 	// alternative, for alternatives that require several.
 	Principals auth.Principals
-}
-
-// WhoAmIResponse is one of the answers WhoAmI declares: the
-// WhoAmI*Response types.
-type WhoAmIResponse interface {
-	writeWhoAmI(w http.ResponseWriter) error
-	checkWhoAmI(vr *validate.Report)
-}
-
-// WhoAmI200JSONResponse is the 200 answer of WhoAmI, as application/json.
-//
-// The caller.
-type WhoAmI200JSONResponse struct {
-	Body Caller
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewWhoAmI200JSONResponse returns the 200 answer of WhoAmI.
-func NewWhoAmI200JSONResponse(body Caller) WhoAmI200JSONResponse {
-	return WhoAmI200JSONResponse{Body: body}
-}
-
-func (r WhoAmI200JSONResponse) checkWhoAmI(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validateCaller)
-}
-
-func (r WhoAmI200JSONResponse) writeWhoAmI(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
 }

@@ -4,11 +4,9 @@ package issuer
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
-	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -66,36 +64,6 @@ type ListItemsRequest struct {
 	Principals auth.Principals
 }
 
-// ListItemsResponse is one of the answers ListItems declares: the
-// ListItems*Response types.
-type ListItemsResponse interface {
-	writeListItems(w http.ResponseWriter) error
-	checkListItems(vr *validate.Report)
-}
-
-// ListItems200JSONResponse is the 200 answer of ListItems, as application/json.
-//
-// items
-type ListItems200JSONResponse struct {
-	Body []Item
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewListItems200JSONResponse returns the 200 answer of ListItems.
-func NewListItems200JSONResponse(body []Item) ListItems200JSONResponse {
-	return ListItems200JSONResponse{Body: body}
-}
-
-func (r ListItems200JSONResponse) checkListItems(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validateListItems200ResponseBody)
-}
-
-func (r ListItems200JSONResponse) writeListItems(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
-}
-
 // CreateItemRequest is the input of CreateItem, bound and checked before CreateItem is called.
 type CreateItemRequest struct {
 	// Principal is the authenticated caller: the principal of the first
@@ -106,36 +74,6 @@ type CreateItemRequest struct {
 	Principals auth.Principals
 	// Body is the decoded JSON request body.
 	Body NewItem
-}
-
-// CreateItemResponse is one of the answers CreateItem declares: the
-// CreateItem*Response types.
-type CreateItemResponse interface {
-	writeCreateItem(w http.ResponseWriter) error
-	checkCreateItem(vr *validate.Report)
-}
-
-// CreateItem201JSONResponse is the 201 answer of CreateItem, as application/json.
-//
-// created
-type CreateItem201JSONResponse struct {
-	Body Item
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewCreateItem201JSONResponse returns the 201 answer of CreateItem.
-func NewCreateItem201JSONResponse(body Item) CreateItem201JSONResponse {
-	return CreateItem201JSONResponse{Body: body}
-}
-
-func (r CreateItem201JSONResponse) checkCreateItem(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validateItem)
-}
-
-func (r CreateItem201JSONResponse) writeCreateItem(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 201, "application/json", r.Body)
 }
 
 // DeleteItemRequest is the input of DeleteItem, bound and checked before DeleteItem is called.
@@ -150,57 +88,6 @@ type DeleteItemRequest struct {
 	ItemID int64
 }
 
-// DeleteItemResponse is one of the answers DeleteItem declares: the
-// DeleteItem*Response types.
-type DeleteItemResponse interface {
-	writeDeleteItem(w http.ResponseWriter) error
-	checkDeleteItem(vr *validate.Report)
-}
-
-// DeleteItem204Response is the 204 answer of DeleteItem.
-//
-// deleted
-type DeleteItem204Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewDeleteItem204Response returns the 204 answer of DeleteItem.
-func NewDeleteItem204Response() DeleteItem204Response {
-	return DeleteItem204Response{}
-}
-
-func (r DeleteItem204Response) checkDeleteItem(vr *validate.Report) {
-}
-
-func (r DeleteItem204Response) writeDeleteItem(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(204)
-	return nil
-}
-
-// DeleteItem404Response is the 404 answer of DeleteItem.
-//
-// no such item
-type DeleteItem404Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewDeleteItem404Response returns the 404 answer of DeleteItem.
-func NewDeleteItem404Response() DeleteItem404Response {
-	return DeleteItem404Response{}
-}
-
-func (r DeleteItem404Response) checkDeleteItem(vr *validate.Report) {
-}
-
-func (r DeleteItem404Response) writeDeleteItem(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(404)
-	return nil
-}
-
 // GetMeRequest is the input of GetMe, bound and checked before GetMe is called.
 type GetMeRequest struct {
 	// Principal is the authenticated caller: the principal of the first
@@ -209,34 +96,4 @@ type GetMeRequest struct {
 	// Principals holds the principal of every scheme of the satisfied
 	// alternative, for alternatives that require several.
 	Principals auth.Principals
-}
-
-// GetMeResponse is one of the answers GetMe declares: the
-// GetMe*Response types.
-type GetMeResponse interface {
-	writeGetMe(w http.ResponseWriter) error
-	checkGetMe(vr *validate.Report)
-}
-
-// GetMe200JSONResponse is the 200 answer of GetMe, as application/json.
-//
-// the caller
-type GetMe200JSONResponse struct {
-	Body User
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewGetMe200JSONResponse returns the 200 answer of GetMe.
-func NewGetMe200JSONResponse(body User) GetMe200JSONResponse {
-	return GetMe200JSONResponse{Body: body}
-}
-
-func (r GetMe200JSONResponse) checkGetMe(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validateUser)
-}
-
-func (r GetMe200JSONResponse) writeGetMe(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
 }

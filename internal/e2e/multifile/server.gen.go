@@ -4,11 +4,9 @@ package multifile
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
-	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -48,36 +46,6 @@ type ListBooksRequest struct {
 	Limit *int
 }
 
-// ListBooksResponse is one of the answers ListBooks declares: the
-// ListBooks*Response types.
-type ListBooksResponse interface {
-	writeListBooks(w http.ResponseWriter) error
-	checkListBooks(vr *validate.Report)
-}
-
-// ListBooks200JSONResponse is the 200 answer of ListBooks, as application/json.
-//
-// books
-type ListBooks200JSONResponse struct {
-	Body []Book
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewListBooks200JSONResponse returns the 200 answer of ListBooks.
-func NewListBooks200JSONResponse(body []Book) ListBooks200JSONResponse {
-	return ListBooks200JSONResponse{Body: body}
-}
-
-func (r ListBooks200JSONResponse) checkListBooks(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validateListBooks200ResponseBody)
-}
-
-func (r ListBooks200JSONResponse) writeListBooks(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
-}
-
 // GetBookRequest is the input of GetBook, bound and checked before GetBook is called.
 type GetBookRequest struct {
 	// Principal is the authenticated caller: the principal of the first
@@ -88,34 +56,4 @@ type GetBookRequest struct {
 	Principals auth.Principals
 	// Isbn is the path parameter "isbn" (required).
 	Isbn string
-}
-
-// GetBookResponse is one of the answers GetBook declares: the
-// GetBook*Response types.
-type GetBookResponse interface {
-	writeGetBook(w http.ResponseWriter) error
-	checkGetBook(vr *validate.Report)
-}
-
-// GetBook200JSONResponse is the 200 answer of GetBook, as application/json.
-//
-// the book
-type GetBook200JSONResponse struct {
-	Body Book2
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewGetBook200JSONResponse returns the 200 answer of GetBook.
-func NewGetBook200JSONResponse(body Book2) GetBook200JSONResponse {
-	return GetBook200JSONResponse{Body: body}
-}
-
-func (r GetBook200JSONResponse) checkGetBook(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validateBook2)
-}
-
-func (r GetBook200JSONResponse) writeGetBook(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
 }

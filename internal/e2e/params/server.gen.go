@@ -5,12 +5,10 @@ package params
 import (
 	"context"
 	"io"
-	"net/http"
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 	"github.com/securegen/securegen/runtime/httpapi"
-	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -89,97 +87,10 @@ func (Unimplemented) PathSimple(context.Context, PathSimpleRequest) (PathSimpleR
 type RootRequest struct {
 }
 
-// RootResponse is one of the answers Root declares: the
-// Root*Response types.
-type RootResponse interface {
-	writeRoot(w http.ResponseWriter) error
-	checkRoot(vr *validate.Report)
-}
-
-// Root200JSONResponse is the 200 answer of Root, as application/json.
-//
-// What the handler saw, as JSON.
-type Root200JSONResponse struct {
-	Body map[string]any
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewRoot200JSONResponse returns the 200 answer of Root.
-func NewRoot200JSONResponse(body map[string]any) Root200JSONResponse {
-	return Root200JSONResponse{Body: body}
-}
-
-func (r Root200JSONResponse) checkRoot(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, checkObject)
-}
-
-func (r Root200JSONResponse) writeRoot(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
-}
-
 // PutOptionalBodyRequest is the input of PutOptionalBody, bound and checked before PutOptionalBody is called.
 type PutOptionalBodyRequest struct {
 	// Body is the decoded JSON request body; nil when there was none.
 	Body *Point
-}
-
-// PutOptionalBodyResponse is one of the answers PutOptionalBody declares: the
-// PutOptionalBody*Response types.
-type PutOptionalBodyResponse interface {
-	writePutOptionalBody(w http.ResponseWriter) error
-	checkPutOptionalBody(vr *validate.Report)
-}
-
-// PutOptionalBody200JSONResponse is the 200 answer of PutOptionalBody, as application/json.
-//
-// What the handler saw, as JSON.
-type PutOptionalBody200JSONResponse struct {
-	Body map[string]any
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewPutOptionalBody200JSONResponse returns the 200 answer of PutOptionalBody.
-func NewPutOptionalBody200JSONResponse(body map[string]any) PutOptionalBody200JSONResponse {
-	return PutOptionalBody200JSONResponse{Body: body}
-}
-
-func (r PutOptionalBody200JSONResponse) checkPutOptionalBody(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, checkObject)
-}
-
-func (r PutOptionalBody200JSONResponse) writePutOptionalBody(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
-}
-
-// PutOptionalBody2XXTextPlainResponse is the 2XX answer of PutOptionalBody, as text/plain.
-//
-// any success
-type PutOptionalBody2XXTextPlainResponse struct {
-	// StatusCode is the status to answer with, within 2XX.
-	StatusCode int
-	Body       io.Reader
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewPutOptionalBody2XXTextPlainResponse returns the 2XX answer of PutOptionalBody.
-func NewPutOptionalBody2XXTextPlainResponse(statusCode int, body io.Reader) PutOptionalBody2XXTextPlainResponse {
-	return PutOptionalBody2XXTextPlainResponse{StatusCode: statusCode, Body: body}
-}
-
-func (r PutOptionalBody2XXTextPlainResponse) checkPutOptionalBody(vr *validate.Report) {
-}
-
-func (r PutOptionalBody2XXTextPlainResponse) writePutOptionalBody(w http.ResponseWriter) error {
-	if !(r.StatusCode >= 200 && r.StatusCode <= 299) {
-		return &httpapi.UndeclaredStatusError{Answer: "PutOptionalBody2XXTextPlainResponse", Status: r.StatusCode}
-	}
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteStream(w, r.StatusCode, "text/plain", r.Body)
 }
 
 // PostBodyRequest is the input of PostBody, bound and checked before PostBody is called.
@@ -192,92 +103,10 @@ type PostBodyRequest struct {
 	ContentType string
 }
 
-// PostBodyResponse is one of the answers PostBody declares: the
-// PostBody*Response types.
-type PostBodyResponse interface {
-	writePostBody(w http.ResponseWriter) error
-	checkPostBody(vr *validate.Report)
-}
-
-// PostBody200JSONResponse is the 200 answer of PostBody, as application/json.
-//
-// What the handler saw, as JSON.
-type PostBody200JSONResponse struct {
-	Body map[string]any
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewPostBody200JSONResponse returns the 200 answer of PostBody.
-func NewPostBody200JSONResponse(body map[string]any) PostBody200JSONResponse {
-	return PostBody200JSONResponse{Body: body}
-}
-
-func (r PostBody200JSONResponse) checkPostBody(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, checkObject)
-}
-
-func (r PostBody200JSONResponse) writePostBody(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
-}
-
-// PostBody204Response is the 204 answer of PostBody.
-//
-// nothing
-type PostBody204Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewPostBody204Response returns the 204 answer of PostBody.
-func NewPostBody204Response() PostBody204Response {
-	return PostBody204Response{}
-}
-
-func (r PostBody204Response) checkPostBody(vr *validate.Report) {
-}
-
-func (r PostBody204Response) writePostBody(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(204)
-	return nil
-}
-
 // GetFileRequest is the input of GetFile, bound and checked before GetFile is called.
 type GetFileRequest struct {
 	// Name is the path parameter "name" (required).
 	Name string
-}
-
-// GetFileResponse is one of the answers GetFile declares: the
-// GetFile*Response types.
-type GetFileResponse interface {
-	writeGetFile(w http.ResponseWriter) error
-	checkGetFile(vr *validate.Report)
-}
-
-// GetFile200JSONResponse is the 200 answer of GetFile, as application/json.
-//
-// What the handler saw, as JSON.
-type GetFile200JSONResponse struct {
-	Body map[string]any
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewGetFile200JSONResponse returns the 200 answer of GetFile.
-func NewGetFile200JSONResponse(body map[string]any) GetFile200JSONResponse {
-	return GetFile200JSONResponse{Body: body}
-}
-
-func (r GetFile200JSONResponse) checkGetFile(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, checkObject)
-}
-
-func (r GetFile200JSONResponse) writeGetFile(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
 }
 
 // HeadersRequest is the input of Headers, bound and checked before Headers is called.
@@ -294,36 +123,6 @@ type HeadersRequest struct {
 	Retries int
 }
 
-// HeadersResponse is one of the answers Headers declares: the
-// Headers*Response types.
-type HeadersResponse interface {
-	writeHeaders(w http.ResponseWriter) error
-	checkHeaders(vr *validate.Report)
-}
-
-// Headers200JSONResponse is the 200 answer of Headers, as application/json.
-//
-// What the handler saw, as JSON.
-type Headers200JSONResponse struct {
-	Body map[string]any
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewHeaders200JSONResponse returns the 200 answer of Headers.
-func NewHeaders200JSONResponse(body map[string]any) Headers200JSONResponse {
-	return Headers200JSONResponse{Body: body}
-}
-
-func (r Headers200JSONResponse) checkHeaders(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, checkObject)
-}
-
-func (r Headers200JSONResponse) writeHeaders(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
-}
-
 // PathLabelRequest is the input of PathLabel, bound and checked before PathLabel is called.
 type PathLabelRequest struct {
 	// ID is the path parameter "id" (required).
@@ -332,72 +131,12 @@ type PathLabelRequest struct {
 	List []int
 }
 
-// PathLabelResponse is one of the answers PathLabel declares: the
-// PathLabel*Response types.
-type PathLabelResponse interface {
-	writePathLabel(w http.ResponseWriter) error
-	checkPathLabel(vr *validate.Report)
-}
-
-// PathLabel200JSONResponse is the 200 answer of PathLabel, as application/json.
-//
-// What the handler saw, as JSON.
-type PathLabel200JSONResponse struct {
-	Body map[string]any
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewPathLabel200JSONResponse returns the 200 answer of PathLabel.
-func NewPathLabel200JSONResponse(body map[string]any) PathLabel200JSONResponse {
-	return PathLabel200JSONResponse{Body: body}
-}
-
-func (r PathLabel200JSONResponse) checkPathLabel(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, checkObject)
-}
-
-func (r PathLabel200JSONResponse) writePathLabel(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
-}
-
 // PathMatrixRequest is the input of PathMatrix, bound and checked before PathMatrix is called.
 type PathMatrixRequest struct {
 	// ID is the path parameter "id" (required).
 	ID string
 	// List is the path parameter "list" (required).
 	List []string
-}
-
-// PathMatrixResponse is one of the answers PathMatrix declares: the
-// PathMatrix*Response types.
-type PathMatrixResponse interface {
-	writePathMatrix(w http.ResponseWriter) error
-	checkPathMatrix(vr *validate.Report)
-}
-
-// PathMatrix200JSONResponse is the 200 answer of PathMatrix, as application/json.
-//
-// What the handler saw, as JSON.
-type PathMatrix200JSONResponse struct {
-	Body map[string]any
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewPathMatrix200JSONResponse returns the 200 answer of PathMatrix.
-func NewPathMatrix200JSONResponse(body map[string]any) PathMatrix200JSONResponse {
-	return PathMatrix200JSONResponse{Body: body}
-}
-
-func (r PathMatrix200JSONResponse) checkPathMatrix(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, checkObject)
-}
-
-func (r PathMatrix200JSONResponse) writePathMatrix(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
 }
 
 // QueryRequest is the input of Query, bound and checked before Query is called.
@@ -420,36 +159,6 @@ type QueryRequest struct {
 	Since *time.Time
 }
 
-// QueryResponse is one of the answers Query declares: the
-// Query*Response types.
-type QueryResponse interface {
-	writeQuery(w http.ResponseWriter) error
-	checkQuery(vr *validate.Report)
-}
-
-// Query200JSONResponse is the 200 answer of Query, as application/json.
-//
-// What the handler saw, as JSON.
-type Query200JSONResponse struct {
-	Body map[string]any
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewQuery200JSONResponse returns the 200 answer of Query.
-func NewQuery200JSONResponse(body map[string]any) Query200JSONResponse {
-	return Query200JSONResponse{Body: body}
-}
-
-func (r Query200JSONResponse) checkQuery(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, checkObject)
-}
-
-func (r Query200JSONResponse) writeQuery(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
-}
-
 // PathSimpleRequest is the input of PathSimple, bound and checked before PathSimple is called.
 type PathSimpleRequest struct {
 	// ID is the path parameter "id" (required).
@@ -458,34 +167,4 @@ type PathSimpleRequest struct {
 	List []string
 	// Obj is the path parameter "obj" (required).
 	Obj Point
-}
-
-// PathSimpleResponse is one of the answers PathSimple declares: the
-// PathSimple*Response types.
-type PathSimpleResponse interface {
-	writePathSimple(w http.ResponseWriter) error
-	checkPathSimple(vr *validate.Report)
-}
-
-// PathSimple200JSONResponse is the 200 answer of PathSimple, as application/json.
-//
-// What the handler saw, as JSON.
-type PathSimple200JSONResponse struct {
-	Body map[string]any
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewPathSimple200JSONResponse returns the 200 answer of PathSimple.
-func NewPathSimple200JSONResponse(body map[string]any) PathSimple200JSONResponse {
-	return PathSimple200JSONResponse{Body: body}
-}
-
-func (r PathSimple200JSONResponse) checkPathSimple(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, checkObject)
-}
-
-func (r PathSimple200JSONResponse) writePathSimple(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
 }

@@ -4,11 +4,9 @@ package roles
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
-	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -46,35 +44,6 @@ type AdminOnlyRequest struct {
 	Principals auth.Principals
 }
 
-// AdminOnlyResponse is one of the answers AdminOnly declares: the
-// AdminOnly*Response types.
-type AdminOnlyResponse interface {
-	writeAdminOnly(w http.ResponseWriter) error
-	checkAdminOnly(vr *validate.Report)
-}
-
-// AdminOnly204Response is the 204 answer of AdminOnly.
-//
-// done
-type AdminOnly204Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewAdminOnly204Response returns the 204 answer of AdminOnly.
-func NewAdminOnly204Response() AdminOnly204Response {
-	return AdminOnly204Response{}
-}
-
-func (r AdminOnly204Response) checkAdminOnly(vr *validate.Report) {
-}
-
-func (r AdminOnly204Response) writeAdminOnly(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(204)
-	return nil
-}
-
 // MachinesRequest is the input of Machines, bound and checked before Machines is called.
 type MachinesRequest struct {
 	// Principal is the authenticated caller: the principal of the first
@@ -83,34 +52,4 @@ type MachinesRequest struct {
 	// Principals holds the principal of every scheme of the satisfied
 	// alternative, for alternatives that require several.
 	Principals auth.Principals
-}
-
-// MachinesResponse is one of the answers Machines declares: the
-// Machines*Response types.
-type MachinesResponse interface {
-	writeMachines(w http.ResponseWriter) error
-	checkMachines(vr *validate.Report)
-}
-
-// Machines200JSONResponse is the 200 answer of Machines, as application/json.
-//
-// the caller
-type Machines200JSONResponse struct {
-	Body Machines200ResponseBody
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewMachines200JSONResponse returns the 200 answer of Machines.
-func NewMachines200JSONResponse(body Machines200ResponseBody) Machines200JSONResponse {
-	return Machines200JSONResponse{Body: body}
-}
-
-func (r Machines200JSONResponse) checkMachines(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validateMachines200ResponseBody)
-}
-
-func (r Machines200JSONResponse) writeMachines(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
 }

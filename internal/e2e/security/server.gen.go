@@ -4,11 +4,9 @@ package security
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
-	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -134,35 +132,6 @@ type BothRequest struct {
 	Principals auth.Principals
 }
 
-// BothResponse is one of the answers Both declares: the
-// Both*Response types.
-type BothResponse interface {
-	writeBoth(w http.ResponseWriter) error
-	checkBoth(vr *validate.Report)
-}
-
-// Both200Response is the 200 answer of Both.
-//
-// ok
-type Both200Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewBoth200Response returns the 200 answer of Both.
-func NewBoth200Response() Both200Response {
-	return Both200Response{}
-}
-
-func (r Both200Response) checkBoth(vr *validate.Report) {
-}
-
-func (r Both200Response) writeBoth(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(200)
-	return nil
-}
-
 // AnonymousRequest is the input of Anonymous, bound and checked before Anonymous is called.
 type AnonymousRequest struct {
 	// Principal is the authenticated caller: the principal of the first
@@ -172,35 +141,6 @@ type AnonymousRequest struct {
 	// Principals holds the principal of every scheme of the satisfied
 	// alternative, for alternatives that require several.
 	Principals auth.Principals
-}
-
-// AnonymousResponse is one of the answers Anonymous declares: the
-// Anonymous*Response types.
-type AnonymousResponse interface {
-	writeAnonymous(w http.ResponseWriter) error
-	checkAnonymous(vr *validate.Report)
-}
-
-// Anonymous200Response is the 200 answer of Anonymous.
-//
-// ok
-type Anonymous200Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewAnonymous200Response returns the 200 answer of Anonymous.
-func NewAnonymous200Response() Anonymous200Response {
-	return Anonymous200Response{}
-}
-
-func (r Anonymous200Response) checkAnonymous(vr *validate.Report) {
-}
-
-func (r Anonymous200Response) writeAnonymous(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(200)
-	return nil
 }
 
 // CookieKeyRequest is the input of CookieKey, bound and checked before CookieKey is called.
@@ -213,35 +153,6 @@ type CookieKeyRequest struct {
 	Principals auth.Principals
 }
 
-// CookieKeyResponse is one of the answers CookieKey declares: the
-// CookieKey*Response types.
-type CookieKeyResponse interface {
-	writeCookieKey(w http.ResponseWriter) error
-	checkCookieKey(vr *validate.Report)
-}
-
-// CookieKey200Response is the 200 answer of CookieKey.
-//
-// ok
-type CookieKey200Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewCookieKey200Response returns the 200 answer of CookieKey.
-func NewCookieKey200Response() CookieKey200Response {
-	return CookieKey200Response{}
-}
-
-func (r CookieKey200Response) checkCookieKey(vr *validate.Report) {
-}
-
-func (r CookieKey200Response) writeCookieKey(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(200)
-	return nil
-}
-
 // InheritedRequest is the input of Inherited, bound and checked before Inherited is called.
 type InheritedRequest struct {
 	// Principal is the authenticated caller: the principal of the first
@@ -250,35 +161,6 @@ type InheritedRequest struct {
 	// Principals holds the principal of every scheme of the satisfied
 	// alternative, for alternatives that require several.
 	Principals auth.Principals
-}
-
-// InheritedResponse is one of the answers Inherited declares: the
-// Inherited*Response types.
-type InheritedResponse interface {
-	writeInherited(w http.ResponseWriter) error
-	checkInherited(vr *validate.Report)
-}
-
-// Inherited200Response is the 200 answer of Inherited.
-//
-// ok
-type Inherited200Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewInherited200Response returns the 200 answer of Inherited.
-func NewInherited200Response() Inherited200Response {
-	return Inherited200Response{}
-}
-
-func (r Inherited200Response) checkInherited(vr *validate.Report) {
-}
-
-func (r Inherited200Response) writeInherited(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(200)
-	return nil
 }
 
 // PutItemRequest is the input of PutItem, bound and checked before PutItem is called.
@@ -297,36 +179,6 @@ type PutItemRequest struct {
 	Body PutItemRequestBody
 }
 
-// PutItemResponse is one of the answers PutItem declares: the
-// PutItem*Response types.
-type PutItemResponse interface {
-	writePutItem(w http.ResponseWriter) error
-	checkPutItem(vr *validate.Report)
-}
-
-// PutItem200JSONResponse is the 200 answer of PutItem, as application/json.
-//
-// the stored item
-type PutItem200JSONResponse struct {
-	Body PutItem200ResponseBody
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewPutItem200JSONResponse returns the 200 answer of PutItem.
-func NewPutItem200JSONResponse(body PutItem200ResponseBody) PutItem200JSONResponse {
-	return PutItem200JSONResponse{Body: body}
-}
-
-func (r PutItem200JSONResponse) checkPutItem(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validatePutItem200ResponseBody)
-}
-
-func (r PutItem200JSONResponse) writePutItem(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
-}
-
 // NegotiateRequest is the input of Negotiate, bound and checked before Negotiate is called.
 type NegotiateRequest struct {
 	// Principal is the authenticated caller: the principal of the first
@@ -335,35 +187,6 @@ type NegotiateRequest struct {
 	// Principals holds the principal of every scheme of the satisfied
 	// alternative, for alternatives that require several.
 	Principals auth.Principals
-}
-
-// NegotiateResponse is one of the answers Negotiate declares: the
-// Negotiate*Response types.
-type NegotiateResponse interface {
-	writeNegotiate(w http.ResponseWriter) error
-	checkNegotiate(vr *validate.Report)
-}
-
-// Negotiate200Response is the 200 answer of Negotiate.
-//
-// ok
-type Negotiate200Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewNegotiate200Response returns the 200 answer of Negotiate.
-func NewNegotiate200Response() Negotiate200Response {
-	return Negotiate200Response{}
-}
-
-func (r Negotiate200Response) checkNegotiate(vr *validate.Report) {
-}
-
-func (r Negotiate200Response) writeNegotiate(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(200)
-	return nil
 }
 
 // EitherRequest is the input of Either, bound and checked before Either is called.
@@ -376,35 +199,6 @@ type EitherRequest struct {
 	Principals auth.Principals
 }
 
-// EitherResponse is one of the answers Either declares: the
-// Either*Response types.
-type EitherResponse interface {
-	writeEither(w http.ResponseWriter) error
-	checkEither(vr *validate.Report)
-}
-
-// Either200Response is the 200 answer of Either.
-//
-// ok
-type Either200Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewEither200Response returns the 200 answer of Either.
-func NewEither200Response() Either200Response {
-	return Either200Response{}
-}
-
-func (r Either200Response) checkEither(vr *validate.Report) {
-}
-
-func (r Either200Response) writeEither(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(200)
-	return nil
-}
-
 // OverrideRequest is the input of Override, bound and checked before Override is called.
 type OverrideRequest struct {
 	// Principal is the authenticated caller: the principal of the first
@@ -415,66 +209,8 @@ type OverrideRequest struct {
 	Principals auth.Principals
 }
 
-// OverrideResponse is one of the answers Override declares: the
-// Override*Response types.
-type OverrideResponse interface {
-	writeOverride(w http.ResponseWriter) error
-	checkOverride(vr *validate.Report)
-}
-
-// Override200Response is the 200 answer of Override.
-//
-// ok
-type Override200Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewOverride200Response returns the 200 answer of Override.
-func NewOverride200Response() Override200Response {
-	return Override200Response{}
-}
-
-func (r Override200Response) checkOverride(vr *validate.Report) {
-}
-
-func (r Override200Response) writeOverride(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(200)
-	return nil
-}
-
 // PublicRequest is the input of Public, bound and checked before Public is called.
 type PublicRequest struct {
-}
-
-// PublicResponse is one of the answers Public declares: the
-// Public*Response types.
-type PublicResponse interface {
-	writePublic(w http.ResponseWriter) error
-	checkPublic(vr *validate.Report)
-}
-
-// Public200Response is the 200 answer of Public.
-//
-// ok
-type Public200Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewPublic200Response returns the 200 answer of Public.
-func NewPublic200Response() Public200Response {
-	return Public200Response{}
-}
-
-func (r Public200Response) checkPublic(vr *validate.Report) {
-}
-
-func (r Public200Response) writePublic(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(200)
-	return nil
 }
 
 // QueryKeyRequest is the input of QueryKey, bound and checked before QueryKey is called.
@@ -487,35 +223,6 @@ type QueryKeyRequest struct {
 	Principals auth.Principals
 }
 
-// QueryKeyResponse is one of the answers QueryKey declares: the
-// QueryKey*Response types.
-type QueryKeyResponse interface {
-	writeQueryKey(w http.ResponseWriter) error
-	checkQueryKey(vr *validate.Report)
-}
-
-// QueryKey200Response is the 200 answer of QueryKey.
-//
-// ok
-type QueryKey200Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewQueryKey200Response returns the 200 answer of QueryKey.
-func NewQueryKey200Response() QueryKey200Response {
-	return QueryKey200Response{}
-}
-
-func (r QueryKey200Response) checkQueryKey(vr *validate.Report) {
-}
-
-func (r QueryKey200Response) writeQueryKey(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(200)
-	return nil
-}
-
 // ScopesPerAlternativeRequest is the input of ScopesPerAlternative, bound and checked before ScopesPerAlternative is called.
 type ScopesPerAlternativeRequest struct {
 	// Principal is the authenticated caller: the principal of the first
@@ -526,35 +233,6 @@ type ScopesPerAlternativeRequest struct {
 	Principals auth.Principals
 }
 
-// ScopesPerAlternativeResponse is one of the answers ScopesPerAlternative declares: the
-// ScopesPerAlternative*Response types.
-type ScopesPerAlternativeResponse interface {
-	writeScopesPerAlternative(w http.ResponseWriter) error
-	checkScopesPerAlternative(vr *validate.Report)
-}
-
-// ScopesPerAlternative200Response is the 200 answer of ScopesPerAlternative.
-//
-// ok
-type ScopesPerAlternative200Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewScopesPerAlternative200Response returns the 200 answer of ScopesPerAlternative.
-func NewScopesPerAlternative200Response() ScopesPerAlternative200Response {
-	return ScopesPerAlternative200Response{}
-}
-
-func (r ScopesPerAlternative200Response) checkScopesPerAlternative(vr *validate.Report) {
-}
-
-func (r ScopesPerAlternative200Response) writeScopesPerAlternative(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(200)
-	return nil
-}
-
 // SharedRequest is the input of Shared, bound and checked before Shared is called.
 type SharedRequest struct {
 	// Principal is the authenticated caller: the principal of the first
@@ -563,33 +241,4 @@ type SharedRequest struct {
 	// Principals holds the principal of every scheme of the satisfied
 	// alternative, for alternatives that require several.
 	Principals auth.Principals
-}
-
-// SharedResponse is one of the answers Shared declares: the
-// Shared*Response types.
-type SharedResponse interface {
-	writeShared(w http.ResponseWriter) error
-	checkShared(vr *validate.Report)
-}
-
-// Shared200Response is the 200 answer of Shared.
-//
-// ok
-type Shared200Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewShared200Response returns the 200 answer of Shared.
-func NewShared200Response() Shared200Response {
-	return Shared200Response{}
-}
-
-func (r Shared200Response) checkShared(vr *validate.Report) {
-}
-
-func (r Shared200Response) writeShared(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(200)
-	return nil
 }

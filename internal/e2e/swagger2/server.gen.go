@@ -4,11 +4,9 @@ package swagger2
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
-	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -55,36 +53,6 @@ type ListNotesRequest struct {
 	Tags []string
 }
 
-// ListNotesResponse is one of the answers ListNotes declares: the
-// ListNotes*Response types.
-type ListNotesResponse interface {
-	writeListNotes(w http.ResponseWriter) error
-	checkListNotes(vr *validate.Report)
-}
-
-// ListNotes200JSONResponse is the 200 answer of ListNotes, as application/json.
-//
-// notes
-type ListNotes200JSONResponse struct {
-	Body []Note
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewListNotes200JSONResponse returns the 200 answer of ListNotes.
-func NewListNotes200JSONResponse(body []Note) ListNotes200JSONResponse {
-	return ListNotes200JSONResponse{Body: body}
-}
-
-func (r ListNotes200JSONResponse) checkListNotes(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validateListNotes200ResponseBody)
-}
-
-func (r ListNotes200JSONResponse) writeListNotes(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
-}
-
 // AddNoteRequest is the input of AddNote, bound and checked before AddNote is called.
 type AddNoteRequest struct {
 	// Principal is the authenticated caller: the principal of the first
@@ -97,36 +65,6 @@ type AddNoteRequest struct {
 	Body Note
 }
 
-// AddNoteResponse is one of the answers AddNote declares: the
-// AddNote*Response types.
-type AddNoteResponse interface {
-	writeAddNote(w http.ResponseWriter) error
-	checkAddNote(vr *validate.Report)
-}
-
-// AddNote201JSONResponse is the 201 answer of AddNote, as application/json.
-//
-// added
-type AddNote201JSONResponse struct {
-	Body Note
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewAddNote201JSONResponse returns the 201 answer of AddNote.
-func NewAddNote201JSONResponse(body Note) AddNote201JSONResponse {
-	return AddNote201JSONResponse{Body: body}
-}
-
-func (r AddNote201JSONResponse) checkAddNote(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validateNote)
-}
-
-func (r AddNote201JSONResponse) writeAddNote(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 201, "application/json", r.Body)
-}
-
 // DeleteNoteRequest is the input of DeleteNote, bound and checked before DeleteNote is called.
 type DeleteNoteRequest struct {
 	// Principal is the authenticated caller: the principal of the first
@@ -137,33 +75,4 @@ type DeleteNoteRequest struct {
 	Principals auth.Principals
 	// ID is the path parameter "id" (required).
 	ID string
-}
-
-// DeleteNoteResponse is one of the answers DeleteNote declares: the
-// DeleteNote*Response types.
-type DeleteNoteResponse interface {
-	writeDeleteNote(w http.ResponseWriter) error
-	checkDeleteNote(vr *validate.Report)
-}
-
-// DeleteNote204Response is the 204 answer of DeleteNote.
-//
-// deleted
-type DeleteNote204Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewDeleteNote204Response returns the 204 answer of DeleteNote.
-func NewDeleteNote204Response() DeleteNote204Response {
-	return DeleteNote204Response{}
-}
-
-func (r DeleteNote204Response) checkDeleteNote(vr *validate.Report) {
-}
-
-func (r DeleteNote204Response) writeDeleteNote(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(204)
-	return nil
 }

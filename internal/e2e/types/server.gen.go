@@ -4,10 +4,8 @@ package types
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/securegen/securegen/runtime/httpapi"
-	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -46,132 +44,14 @@ type CreatePetRequest struct {
 	Body Pet
 }
 
-// CreatePetResponse is one of the answers CreatePet declares: the
-// CreatePet*Response types.
-type CreatePetResponse interface {
-	writeCreatePet(w http.ResponseWriter) error
-	checkCreatePet(vr *validate.Report)
-}
-
-// CreatePet201JSONResponse is the 201 answer of CreatePet, as application/json.
-//
-// created
-type CreatePet201JSONResponse struct {
-	Body Pet
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewCreatePet201JSONResponse returns the 201 answer of CreatePet.
-func NewCreatePet201JSONResponse(body Pet) CreatePet201JSONResponse {
-	return CreatePet201JSONResponse{Body: body}
-}
-
-func (r CreatePet201JSONResponse) checkCreatePet(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validatePet)
-}
-
-func (r CreatePet201JSONResponse) writeCreatePet(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 201, "application/json", r.Body)
-}
-
-// CreatePetDefaultProblemJSONResponse is the default answer of CreatePet, as application/problem+json.
-//
-// error
-type CreatePetDefaultProblemJSONResponse struct {
-	// StatusCode is the status to answer with.
-	StatusCode int
-	Body       Error
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewCreatePetDefaultProblemJSONResponse returns the default answer of CreatePet.
-func NewCreatePetDefaultProblemJSONResponse(statusCode int, body Error) CreatePetDefaultProblemJSONResponse {
-	return CreatePetDefaultProblemJSONResponse{StatusCode: statusCode, Body: body}
-}
-
-func (r CreatePetDefaultProblemJSONResponse) checkCreatePet(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validateError)
-}
-
-func (r CreatePetDefaultProblemJSONResponse) writeCreatePet(w http.ResponseWriter) error {
-	if !(r.StatusCode >= 100 && r.StatusCode <= 599) {
-		return &httpapi.UndeclaredStatusError{Answer: "CreatePetDefaultProblemJSONResponse", Status: r.StatusCode}
-	}
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, r.StatusCode, "application/problem+json", r.Body)
-}
-
 // EchoShapeRequest is the input of EchoShape, bound and checked before EchoShape is called.
 type EchoShapeRequest struct {
 	// Body is the decoded JSON request body; nil when there was none.
 	Body *Shape
 }
 
-// EchoShapeResponse is one of the answers EchoShape declares: the
-// EchoShape*Response types.
-type EchoShapeResponse interface {
-	writeEchoShape(w http.ResponseWriter) error
-	checkEchoShape(vr *validate.Report)
-}
-
-// EchoShape200JSONResponse is the 200 answer of EchoShape, as application/json.
-//
-// the shape
-type EchoShape200JSONResponse struct {
-	Body Shape
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewEchoShape200JSONResponse returns the 200 answer of EchoShape.
-func NewEchoShape200JSONResponse(body Shape) EchoShape200JSONResponse {
-	return EchoShape200JSONResponse{Body: body}
-}
-
-func (r EchoShape200JSONResponse) checkEchoShape(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validateShape)
-}
-
-func (r EchoShape200JSONResponse) writeEchoShape(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
-}
-
 // EchoTreeRequest is the input of EchoTree, bound and checked before EchoTree is called.
 type EchoTreeRequest struct {
 	// Body is the decoded JSON request body.
 	Body Tree
-}
-
-// EchoTreeResponse is one of the answers EchoTree declares: the
-// EchoTree*Response types.
-type EchoTreeResponse interface {
-	writeEchoTree(w http.ResponseWriter) error
-	checkEchoTree(vr *validate.Report)
-}
-
-// EchoTree200JSONResponse is the 200 answer of EchoTree, as application/json.
-//
-// the tree
-type EchoTree200JSONResponse struct {
-	Body Tree
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewEchoTree200JSONResponse returns the 200 answer of EchoTree.
-func NewEchoTree200JSONResponse(body Tree) EchoTree200JSONResponse {
-	return EchoTree200JSONResponse{Body: body}
-}
-
-func (r EchoTree200JSONResponse) checkEchoTree(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validateTree)
-}
-
-func (r EchoTree200JSONResponse) writeEchoTree(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
 }

@@ -4,10 +4,8 @@ package validation
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/securegen/securegen/runtime/httpapi"
-	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -45,68 +43,8 @@ type ListOrdersRequest struct {
 	XTrace *string
 }
 
-// ListOrdersResponse is one of the answers ListOrders declares: the
-// ListOrders*Response types.
-type ListOrdersResponse interface {
-	writeListOrders(w http.ResponseWriter) error
-	checkListOrders(vr *validate.Report)
-}
-
-// ListOrders200JSONResponse is the 200 answer of ListOrders, as application/json.
-//
-// orders
-type ListOrders200JSONResponse struct {
-	Body []Order
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewListOrders200JSONResponse returns the 200 answer of ListOrders.
-func NewListOrders200JSONResponse(body []Order) ListOrders200JSONResponse {
-	return ListOrders200JSONResponse{Body: body}
-}
-
-func (r ListOrders200JSONResponse) checkListOrders(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validateListOrders200ResponseBody)
-}
-
-func (r ListOrders200JSONResponse) writeListOrders(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 200, "application/json", r.Body)
-}
-
 // CreateOrderRequest is the input of CreateOrder, bound and checked before CreateOrder is called.
 type CreateOrderRequest struct {
 	// Body is the decoded JSON request body.
 	Body Order
-}
-
-// CreateOrderResponse is one of the answers CreateOrder declares: the
-// CreateOrder*Response types.
-type CreateOrderResponse interface {
-	writeCreateOrder(w http.ResponseWriter) error
-	checkCreateOrder(vr *validate.Report)
-}
-
-// CreateOrder201JSONResponse is the 201 answer of CreateOrder, as application/json.
-//
-// created
-type CreateOrder201JSONResponse struct {
-	Body Order
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewCreateOrder201JSONResponse returns the 201 answer of CreateOrder.
-func NewCreateOrder201JSONResponse(body Order) CreateOrder201JSONResponse {
-	return CreateOrder201JSONResponse{Body: body}
-}
-
-func (r CreateOrder201JSONResponse) checkCreateOrder(vr *validate.Report) {
-	httpapi.ValidateAnswer(vr, r.Body, validateOrder)
-}
-
-func (r CreateOrder201JSONResponse) writeCreateOrder(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	return httpapi.WriteJSON(w, 201, "application/json", r.Body)
 }

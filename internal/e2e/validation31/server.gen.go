@@ -4,10 +4,8 @@ package validation31
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/securegen/securegen/runtime/httpapi"
-	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Server is the API's operations. Implement it, embedding Unimplemented
@@ -30,33 +28,4 @@ func (Unimplemented) AddMeasurement(context.Context, AddMeasurementRequest) (Add
 type AddMeasurementRequest struct {
 	// Body is the decoded JSON request body.
 	Body AddMeasurementRequestBody
-}
-
-// AddMeasurementResponse is one of the answers AddMeasurement declares: the
-// AddMeasurement*Response types.
-type AddMeasurementResponse interface {
-	writeAddMeasurement(w http.ResponseWriter) error
-	checkAddMeasurement(vr *validate.Report)
-}
-
-// AddMeasurement204Response is the 204 answer of AddMeasurement.
-//
-// stored
-type AddMeasurement204Response struct {
-	// Headers are added to the answer.
-	Headers http.Header
-}
-
-// NewAddMeasurement204Response returns the 204 answer of AddMeasurement.
-func NewAddMeasurement204Response() AddMeasurement204Response {
-	return AddMeasurement204Response{}
-}
-
-func (r AddMeasurement204Response) checkAddMeasurement(vr *validate.Report) {
-}
-
-func (r AddMeasurement204Response) writeAddMeasurement(w http.ResponseWriter) error {
-	httpapi.CopyHeaders(w, r.Headers)
-	w.WriteHeader(204)
-	return nil
 }
