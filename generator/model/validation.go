@@ -289,10 +289,9 @@ func (c *checker) stringBounds(s *openapi3.Schema, ptr string) string {
 	if s.MinLength == 0 && s.MaxLength == nil && pattern == "" && format == "" {
 		return ""
 	}
-	c.b.use("regexp")
 	pat := "nil"
 	if pattern != "" {
-		pat = fmt.Sprintf("regexp.MustCompile(%s)", strconv.Quote(pattern))
+		pat = fmt.Sprintf("validate.MustPattern(%s)", strconv.Quote(pattern))
 	}
 	return c.bound("validate.StringBounds", fmt.Sprintf("validate.StringBounds{MinLength: %d, MaxLength: %d, Pattern: %s, Format: %s}",
 		s.MinLength, maxOr(s.MaxLength), pat, strconv.Quote(format)))

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"math"
 	"math/big"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -208,7 +207,7 @@ func isMultiple(v any, m float64) bool {
 type StringBounds struct {
 	MinLength int
 	MaxLength int // -1 when unbounded
-	Pattern   *regexp.Regexp
+	Pattern   *Pattern
 	Format    string
 }
 

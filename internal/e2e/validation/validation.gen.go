@@ -3,7 +3,6 @@
 package validation
 
 import (
-	"regexp"
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -16,9 +15,9 @@ var (
 	bounds1  = validate.NumberBounds{Min: validate.Float(1), Max: validate.Float(100), ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 0}
 	bounds2  = validate.NumberBounds{Min: nil, Max: nil, ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 64}
 	bounds3  = validate.ArrayBounds{MinItems: 0, MaxItems: 3, UniqueItems: true}
-	bounds4  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: regexp.MustCompile("^[a-f0-9]{8}$"), Format: ""}
+	bounds4  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: validate.MustPattern("^[a-f0-9]{8}$"), Format: ""}
 	bounds5  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "email"}
-	bounds6  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: regexp.MustCompile("^\\+[0-9]{7,15}$"), Format: ""}
+	bounds6  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: validate.MustPattern("^\\+[0-9]{7,15}$"), Format: ""}
 	bounds7  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "date-time"}
 	bounds8  = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"account": true, "avatar": true, "email": true, "host": true, "ip": true, "ip6": true, "name": true, "since": true, "website": true}, Closed: false}
 	bounds9  = validate.StringBounds{MinLength: 1, MaxLength: 80, Pattern: nil, Format: ""}
@@ -35,16 +34,16 @@ var (
 	bounds20 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "uuid"}
 	bounds21 = validate.NumberBounds{Min: validate.Float(0), Max: nil, ExclusiveMin: true, ExclusiveMax: false, MultipleOf: nil, Bits: 0}
 	bounds22 = validate.NumberBounds{Min: validate.Float(1), Max: validate.Float(1000), ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 32}
-	bounds23 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: regexp.MustCompile("^[A-Z]{3}-[0-9]{4}$"), Format: ""}
+	bounds23 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: validate.MustPattern("^[A-Z]{3}-[0-9]{4}$"), Format: ""}
 	bounds24 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"price": true, "quantity": true, "sku": true, "weight": true}, Closed: false}
 	bounds25 = validate.ArrayBounds{MinItems: 1, MaxItems: 50, UniqueItems: false}
 	bounds26 = validate.ObjectBounds{MinProperties: 1, MaxProperties: 3, Known: nil, Closed: false}
 	bounds27 = validate.StringBounds{MinLength: 0, MaxLength: 200, Pattern: nil, Format: ""}
-	bounds28 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: regexp.MustCompile("^[0-9]{4}$"), Format: ""}
+	bounds28 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: validate.MustPattern("^[0-9]{4}$"), Format: ""}
 	bounds29 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"last4": true, "method": true}, Closed: false}
 	bounds30 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "iban"}
 	bounds31 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"iban": true, "method": true}, Closed: false}
-	bounds32 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: regexp.MustCompile("^ORD-[0-9]{6}$"), Format: ""}
+	bounds32 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: validate.MustPattern("^ORD-[0-9]{6}$"), Format: ""}
 	bounds33 = validate.StringBounds{MinLength: 1, MaxLength: 20, Pattern: nil, Format: ""}
 	bounds34 = validate.ArrayBounds{MinItems: 0, MaxItems: 5, UniqueItems: true}
 	bounds35 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"contact": true, "createdAt": true, "customer": true, "deliveryDate": true, "discount": true, "id": true, "items": true, "metadata": true, "note": true, "payment": true, "reference": true, "status": true, "tags": true}, Closed: true}
