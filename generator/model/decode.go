@@ -73,6 +73,9 @@ type DecodeValue struct {
 	ElemPath string
 	// List is the local that collects slice items or map entries.
 	List string
+	// PtrFunc is the Decoder method that makes a pointer to a value of
+	// GoType, when GoType is a basic type; "" otherwise.
+	PtrFunc string
 }
 
 type decoders struct {
@@ -210,10 +213,10 @@ func (ds *decoders) value(ref *openapi3.SchemaRef, goType, target, path string, 
 		if goType == "int32" || enumBase == "int32" {
 			v.Bits = 32
 		}
-		v.NumberBounds = ch.numberBounds(s)
+		v.NumberBounds = ch.numberBounds(s, false)
 	case goType == "float32" || goType == "float64":
 		v.Kind, v.TypeWord = "float", "number"
-		v.NumberBounds = ch.numberBounds(s)
+		v.NumberBounds = ch.numberBounds(s, false)
 	case goType == "bool":
 		v.Kind, v.TypeWord = "bool", "boolean"
 	case goType == goTime:
@@ -255,6 +258,12 @@ func (ds *decoders) value(ref *openapi3.SchemaRef, goType, target, path string, 
 	}
 	if v.Elem != nil && v.Elem.Kind == "raw" && v.Kind != "slice" && v.Kind != "map" {
 		return raw()
+	}
+	if v.Pointer {
+		switch v.GoType {
+		case "string", "int", "int32", "int64", "float32", "float64", "bool":
+			v.PtrFunc = "Ptr" + GoName(v.GoType)
+		}
 	}
 	return v
 }

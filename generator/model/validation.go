@@ -148,7 +148,7 @@ func (c *checker) fill(ch *Check, s *openapi3.Schema, name, ptr string) {
 		ch.Enum = append(ch.Enum, "nil")
 	}
 	ch.StringBounds = c.stringBounds(s, ptr)
-	ch.NumberBounds = c.numberBounds(s)
+	ch.NumberBounds = c.numberBounds(s, true)
 	if s.Items != nil || s.MinItems > 0 || s.MaxItems != nil || s.UniqueItems {
 		ch.Items = c.checkOf(s.Items, name+"Item", ptr+"/items")
 		if s.MinItems > 0 || s.MaxItems != nil || s.UniqueItems {
@@ -297,9 +297,11 @@ func (c *checker) stringBounds(s *openapi3.Schema, ptr string) string {
 		s.MinLength, maxOr(s.MaxLength), pat, strconv.Quote(format)))
 }
 
-func (c *checker) numberBounds(s *openapi3.Schema) string {
+// numberBounds returns the bounds of a number. withBits adds the range of
+// an int32 or int64 format; decoders check that while parsing.
+func (c *checker) numberBounds(s *openapi3.Schema, withBits bool) string {
 	bits := 0
-	if s.Type != nil && s.Type.Includes("integer") {
+	if withBits && s.Type != nil && s.Type.Includes("integer") {
 		switch s.Format {
 		case "int32":
 			bits = 32

@@ -22,6 +22,8 @@ type Decoder struct {
 	first, pendingEnd bool
 	// R receives the violations.
 	R *Report
+
+	slabs slabs
 }
 
 // NewDecoder returns a decoder over data, which must not change while
@@ -405,12 +407,28 @@ func (d *Decoder) num() string {
 	return s[start:i]
 }
 
+// plain marks the bytes a JSON string holds as they are: not the quote,
+// the backslash, control characters or the start of a multi-byte rune.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // str scans a JSON string at d.i and returns its value.
 func (d *Decoder) str() string {
 	s := d.s
 	i := d.i + 1
 	start := i
 	for i < len(s) {
+		// Most strings are plain ASCII: skip those bytes in a tight loop.
+		for i < len(s) && plain[s[i]] {
+			i++
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		switch {
 		case c == '"':
@@ -422,16 +440,14 @@ func (d *Decoder) str() string {
 			d.i = i
 			d.fail("control character in string")
 			return ""
-		case c >= utf8.RuneSelf:
+		default:
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
 				// As encoding/json does: invalid bytes read as U+FFFD.
 				return d.unescape(start)
 			}
 			i += size
-			continue
 		}
-		i++
 	}
 	d.i = len(s)
 	d.fail("unterminated string")

@@ -164,8 +164,7 @@ func decodeNewItem(d *validate.Decoder, p *validate.Path, v *NewItem) {
 			} else {
 				if x, text, ok := d.Float(&q); ok {
 					_ = text
-					val := float64(x)
-					v.Price = &val
+					v.Price = d.PtrFloat64(float64(x))
 				}
 			}
 		default:

@@ -121,8 +121,7 @@ func decodePoint(d *validate.Decoder, p *validate.Path, v *Point) {
 			} else {
 				if x, text, ok := d.Int(&q, 64); ok {
 					_ = text
-					val := int(x)
-					v.X = &val
+					v.X = d.PtrInt(int(x))
 				}
 			}
 		case "y":
@@ -132,8 +131,7 @@ func decodePoint(d *validate.Decoder, p *validate.Path, v *Point) {
 			} else {
 				if x, text, ok := d.Int(&q, 64); ok {
 					_ = text
-					val := int(x)
-					v.Y = &val
+					v.Y = d.PtrInt(int(x))
 				}
 			}
 		default:

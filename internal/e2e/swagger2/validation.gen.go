@@ -88,8 +88,7 @@ func decodeNote(d *validate.Decoder, p *validate.Path, v *Note) {
 				d.R.Add(&q, "type", "expected string, got null")
 			} else {
 				if x, ok := d.String(&q); ok {
-					val := string(x)
-					v.ID = &val
+					v.ID = d.PtrString(string(x))
 				}
 			}
 		case "tags":

@@ -464,9 +464,8 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				d.R.Add(&q, "type", "expected integer, got null")
 			} else {
 				if x, text, ok := d.Int(&q, 32); ok {
-					d.R.NumberText(&q, float64(x), text, &bounds1)
-					val := int32(x)
-					v.Age = &val
+					_ = text
+					v.Age = d.PtrInt32(int32(x))
 				}
 			}
 		case "attributes":
@@ -493,9 +492,8 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				d.R.Add(&q, "type", "expected integer, got null")
 			} else {
 				if x, text, ok := d.Int(&q, 64); ok {
-					d.R.NumberText(&q, float64(x), text, &bounds3)
-					val := int64(x)
-					v.Chip = &val
+					_ = text
+					v.Chip = d.PtrInt64(int64(x))
 				}
 			}
 		case "collar":
@@ -514,8 +512,7 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 			} else {
 				if x, text, ok := d.Float(&q); ok {
 					_ = text
-					val := float64(x)
-					v.Height = &val
+					v.Height = d.PtrFloat64(float64(x))
 				}
 			}
 		case "id":
@@ -571,8 +568,7 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				v.Nickname = nil
 			} else {
 				if x, ok := d.String(&q); ok {
-					val := string(x)
-					v.Nickname = &val
+					v.Nickname = d.PtrString(string(x))
 				}
 			}
 		case "owner":
@@ -581,8 +577,7 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				v.Owner = nil
 			} else {
 				if x, ok := d.String(&q); ok {
-					val := string(x)
-					v.Owner = &val
+					v.Owner = d.PtrString(string(x))
 				}
 			}
 		case "photo":
@@ -618,8 +613,7 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				d.R.Add(&q, "type", "expected string, got null")
 			} else {
 				if x, ok := d.String(&q); ok {
-					val := string(x)
-					v.Tag = &val
+					v.Tag = d.PtrString(string(x))
 				}
 			}
 		case "toys":
@@ -663,8 +657,7 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 			} else {
 				if x, text, ok := d.Float(&q); ok {
 					_ = text
-					val := float32(x)
-					v.Weight = &val
+					v.Weight = d.PtrFloat32(float32(x))
 				}
 			}
 		default:

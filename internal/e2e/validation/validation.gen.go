@@ -47,8 +47,9 @@ var (
 	bounds33 = validate.StringBounds{MinLength: 1, MaxLength: 20, Pattern: nil, Format: ""}
 	bounds34 = validate.ArrayBounds{MinItems: 0, MaxItems: 5, UniqueItems: true}
 	bounds35 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"contact": true, "createdAt": true, "customer": true, "deliveryDate": true, "discount": true, "id": true, "items": true, "metadata": true, "note": true, "payment": true, "reference": true, "status": true, "tags": true}, Closed: true}
-	bounds36 = validate.ObjectBounds{MinProperties: 1, MaxProperties: 3}
-	bounds37 = validate.ArrayBounds{MinItems: 0, MaxItems: 5, UniqueItems: false}
+	bounds36 = validate.NumberBounds{Min: validate.Float(1), Max: validate.Float(1000), ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 0}
+	bounds37 = validate.ObjectBounds{MinProperties: 1, MaxProperties: 3}
+	bounds38 = validate.ArrayBounds{MinItems: 0, MaxItems: 5, UniqueItems: false}
 )
 
 func validateListOrdersLimit(r *validate.Report, p *validate.Path, v any) {
@@ -626,8 +627,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 			} else {
 				if x, text, ok := d.Float(&q); ok {
 					d.R.NumberText(&q, x, text, &bounds19)
-					val := float64(x)
-					v.Discount = &val
+					v.Discount = d.PtrFloat64(float64(x))
 				}
 			}
 		case "id":
@@ -687,7 +687,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 						}
 						m0[k0] = x0
 					}
-					d.R.PropCount(&q, len(m0), &bounds36)
+					d.R.PropCount(&q, len(m0), &bounds37)
 					v.Metadata = m0
 				}
 			}
@@ -698,8 +698,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 			} else {
 				if x, ok := d.String(&q); ok {
 					d.R.String(&q, x, &bounds27)
-					val := string(x)
-					v.Note = &val
+					v.Note = d.PtrString(string(x))
 				}
 			}
 		case "payment":
@@ -714,8 +713,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 			} else {
 				if x, ok := d.String(&q); ok {
 					d.R.String(&q, x, &bounds32)
-					val := string(x)
-					v.Reference = &val
+					v.Reference = d.PtrString(string(x))
 				}
 			}
 		case "status":
@@ -753,7 +751,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 						}
 						list0 = append(list0, x0)
 					}
-					d.R.ArrayLen(&q, len(list0), &bounds37)
+					d.R.ArrayLen(&q, len(list0), &bounds38)
 					validate.Unique(d.R, &q, list0)
 					v.Tags = list0
 				}
@@ -796,9 +794,8 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 				d.R.Add(&q, "type", "expected integer, got null")
 			} else {
 				if x, text, ok := d.Int(&q, 32); ok {
-					d.R.NumberText(&q, float64(x), text, &bounds11)
-					val := int32(x)
-					v.Account = &val
+					_ = text
+					v.Account = d.PtrInt32(int32(x))
 				}
 			}
 		case "avatar":
@@ -828,8 +825,7 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 			} else {
 				if x, ok := d.String(&q); ok {
 					d.R.String(&q, x, &bounds13)
-					val := string(x)
-					v.Host = &val
+					v.Host = d.PtrString(string(x))
 				}
 			}
 		case "ip":
@@ -839,8 +835,7 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 			} else {
 				if x, ok := d.String(&q); ok {
 					d.R.String(&q, x, &bounds14)
-					val := string(x)
-					v.IP = &val
+					v.IP = d.PtrString(string(x))
 				}
 			}
 		case "ip6":
@@ -850,8 +845,7 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 			} else {
 				if x, ok := d.String(&q); ok {
 					d.R.String(&q, x, &bounds15)
-					val := string(x)
-					v.Ip6 = &val
+					v.Ip6 = d.PtrString(string(x))
 				}
 			}
 		case "name":
@@ -887,8 +881,7 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 			} else {
 				if x, ok := d.String(&q); ok {
 					d.R.String(&q, x, &bounds17)
-					val := string(x)
-					v.Website = &val
+					v.Website = d.PtrString(string(x))
 				}
 			}
 		default:
@@ -937,7 +930,7 @@ func decodeLineItem(d *validate.Decoder, p *validate.Path, v *LineItem) {
 				d.R.Add(&q, "type", "expected integer, got null")
 			} else {
 				if x, text, ok := d.Int(&q, 32); ok {
-					d.R.NumberText(&q, float64(x), text, &bounds22)
+					d.R.NumberText(&q, float64(x), text, &bounds36)
 					v.Quantity = int32(x)
 				}
 			}
@@ -958,9 +951,8 @@ func decodeLineItem(d *validate.Decoder, p *validate.Path, v *LineItem) {
 				d.R.Add(&q, "type", "expected integer, got null")
 			} else {
 				if x, text, ok := d.Int(&q, 64); ok {
-					d.R.NumberText(&q, float64(x), text, &bounds2)
-					val := int64(x)
-					v.Weight = &val
+					_ = text
+					v.Weight = d.PtrInt64(int64(x))
 				}
 			}
 		default:

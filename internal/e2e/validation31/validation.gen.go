@@ -82,8 +82,7 @@ func decodeAddMeasurementRequestBody(d *validate.Decoder, p *validate.Path, v *A
 			} else {
 				if x, text, ok := d.Float(&q); ok {
 					d.R.NumberText(&q, x, text, &bounds1)
-					val := float64(x)
-					v.Value = &val
+					v.Value = d.PtrFloat64(float64(x))
 				}
 			}
 		default:
