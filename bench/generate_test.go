@@ -56,7 +56,9 @@ type buildError struct {
 	out  []byte
 }
 
-func (e *buildError) Error() string { return "build " + e.tool + ": " + e.err.Error() + "\n" + string(e.out) }
+func (e *buildError) Error() string {
+	return "build " + e.tool + ": " + e.err.Error() + "\n" + string(e.out)
+}
 
 func corpus(b *testing.B, name string) string {
 	b.Helper()
