@@ -133,7 +133,6 @@ func (ds *decoders) structDecoder(t *Type, s *openapi3.Schema, ptr string) *Stru
 		df.Value = ds.value(ref, base, "v."+f.Name, "&q", f.Pointer, ptr+"/properties/"+escapeToken(f.JSONName), 0)
 		sd.Fields = append(sd.Fields, df)
 	}
-	sd.SeenWords = (len(sd.Required) + 63) / 64
 	// Required properties the struct has no field for are still required.
 	var extra []string
 	for r := range required {

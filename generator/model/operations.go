@@ -371,14 +371,13 @@ func (b *builder) body(o *Operation, op *openapi3.Operation, ptr string) {
 	}
 	rb := op.RequestBody.Value
 	body := &Body{Required: rb.Required}
-	var jsonType string
 	var jsonSchema *openapi3.SchemaRef
 	jsonPtr := ""
 	for _, ct := range sortedKeys(rb.Content) {
 		body.ContentTypes = append(body.ContentTypes, ct)
 		if isJSONMediaType(ct) {
 			if !body.AnyJSON || strings.EqualFold(ct, "application/json") {
-				jsonType, jsonSchema = ct, rb.Content[ct].Schema
+				jsonSchema = rb.Content[ct].Schema
 				jsonPtr = ptr + "/requestBody/content/" + escapeToken(ct) + "/schema"
 			}
 			body.AnyJSON = true
@@ -390,7 +389,6 @@ func (b *builder) body(o *Operation, op *openapi3.Operation, ptr string) {
 		return
 	}
 	if body.AnyJSON {
-		_ = jsonType
 		if jsonSchema == nil {
 			b.use("encoding/json")
 			body.GoType = goRaw

@@ -150,19 +150,9 @@ type BodySpec struct {
 // With a check, a JSON body is validated before it is decoded: violations
 // go to vr and the body is decoded only when there are none.
 func ReadBody(w http.ResponseWriter, r *http.Request, cfg *Config, spec BodySpec, jsonDest any, check validate.Func, vr *validate.Report) (io.ReadCloser, string, error) {
-	if !HasBody(r) {
-		if spec.Required {
-			return nil, "", &BodyError{Status: http.StatusBadRequest, Err: errors.New("body is required")}
-		}
-		return nil, "", nil
-	}
-	mt := MediaType(r)
-	if mt == "" && spec.JSON {
-		mt = "application/json"
-	}
-	if !accepts(spec.Accept, mt) {
-		return nil, "", &BodyError{Status: http.StatusUnsupportedMediaType,
-			Err: fmt.Errorf("content type %q is not one of: %s", mt, spec.Accept)}
+	mt, present, err := admitBody(r, spec)
+	if !present || err != nil {
+		return nil, "", err
 	}
 	if spec.JSON && IsJSON(mt) {
 		if check != nil && vr != nil {
@@ -171,6 +161,28 @@ func ReadBody(w http.ResponseWriter, r *http.Request, cfg *Config, spec BodySpec
 		return nil, mt, DecodeJSON(r, cfg.MaxBodyBytes, jsonDest)
 	}
 	return http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes), mt, nil
+}
+
+// admitBody decides whether the request's body may be read: it reports
+// whether there is one, and refuses a missing required body (400) or a
+// media type the operation does not accept (415). A body without a
+// Content-Type is taken as JSON when JSON is accepted.
+func admitBody(r *http.Request, spec BodySpec) (mt string, present bool, err error) {
+	if !HasBody(r) {
+		if spec.Required {
+			return "", false, &BodyError{Status: http.StatusBadRequest, Err: errors.New("body is required")}
+		}
+		return "", false, nil
+	}
+	mt = MediaType(r)
+	if mt == "" && spec.JSON {
+		return "application/json", true, nil
+	}
+	if !accepts(spec.Accept, mt) {
+		return "", true, &BodyError{Status: http.StatusUnsupportedMediaType,
+			Err: fmt.Errorf("content type %q is not one of: %s", mt, spec.Accept)}
+	}
+	return mt, true, nil
 }
 
 func accepts(accept, mt string) bool {

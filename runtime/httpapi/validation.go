@@ -146,15 +146,8 @@ func ValidateAnswer(vr *validate.Report, body any, check validate.Func) {
 // ReadJSON reads a JSON request body of at most the configured size, for
 // a generated decoder. It returns nil when an optional body is absent.
 func ReadJSON(w http.ResponseWriter, r *http.Request, cfg *Config, spec BodySpec) ([]byte, error) {
-	if !HasBody(r) {
-		if spec.Required {
-			return nil, &BodyError{Status: http.StatusBadRequest, Err: errors.New("body is required")}
-		}
-		return nil, nil
-	}
-	if mt := MediaType(r); mt != "" && !accepts(spec.Accept, mt) {
-		return nil, &BodyError{Status: http.StatusUnsupportedMediaType,
-			Err: fmt.Errorf("content type %q is not one of: %s", mt, spec.Accept)}
+	if _, present, err := admitBody(r, spec); !present || err != nil {
+		return nil, err
 	}
 	limit := cfg.MaxBodyBytes
 	if r.ContentLength > limit {
