@@ -26,6 +26,7 @@ var goldens = []struct{ spec, pkg string }{
 	{"issuer.yaml", "issuer"},
 	{"validation.yaml", "validation"},
 	{"validation.v31.yaml", "validation31"},
+	{"hostile.v31.yaml", "hostile"},
 }
 
 func TestGoldenOutput(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/securegen/securegen/runtime/validate"
 	"io"
 	"mime"
 	"net/http"
@@ -36,21 +37,19 @@ func HasBody(r *http.Request) bool {
 }
 
 // DecodeJSON decodes the request body into dst, reading at most limit
-// bytes. It checks the media type and rejects trailing data.
+// bytes, on the default budgets of package validate, with exact member
+// names and no repeated ones. It checks the media type and rejects
+// trailing data.
 func DecodeJSON(r *http.Request, limit int64, dst any) error {
 	if mt := MediaType(r); mt != "" && !IsJSON(mt) {
 		return &BodyError{Status: http.StatusUnsupportedMediaType, Err: fmt.Errorf("content type %q is not JSON", mt)}
 	}
-	body := http.MaxBytesReader(nil, r.Body, limit)
-	dec := json.NewDecoder(body)
-	if err := dec.Decode(dst); err != nil {
-		return bodyError(err)
+	raw, err := readAll(nil, r, limit)
+	if err != nil {
+		return err
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return bodyError(err)
-		}
-		return &BodyError{Status: http.StatusBadRequest, Err: errors.New("unexpected data after the JSON value")}
+	if err := validate.UnmarshalExact(raw, dst); err != nil {
+		return &BodyError{Status: http.StatusBadRequest, Err: err}
 	}
 	return nil
 }

@@ -32,6 +32,12 @@ type Config struct {
 	Formats map[string]validate.Format
 	// ValidateResponses checks every answer against the spec.
 	ValidateResponses bool
+	// MaxDepth bounds the nesting of request JSON; 0 means
+	// validate.DefaultMaxDepth.
+	MaxDepth int
+	// MaxNumberLength bounds the bytes of a number literal in request
+	// JSON; 0 means validate.DefaultMaxNumberLength.
+	MaxNumberLength int
 }
 
 // Option configures a generated handler.
@@ -131,4 +137,27 @@ func WithResponseValidation() Option {
 // WithRealm sets the realm named in WWW-Authenticate challenges.
 func WithRealm(realm string) Option {
 	return func(c *Config) { c.Guard.Realm = realm }
+}
+
+// WithMaxDepth bounds how deeply request JSON may nest (default
+// validate.DefaultMaxDepth, 64; at most validate.LimitMaxDepth). Deeper
+// bodies are answered 400 with a maxDepth violation, before any more of
+// them is read.
+func WithMaxDepth(n int) Option {
+	return func(c *Config) {
+		if n > 0 {
+			c.MaxDepth = min(n, validate.LimitMaxDepth)
+		}
+	}
+}
+
+// WithMaxNumberLength bounds the bytes of one number literal in request
+// JSON (default validate.DefaultMaxNumberLength, 128). Longer literals
+// are answered 400 with a maxNumberLength violation.
+func WithMaxNumberLength(n int) Option {
+	return func(c *Config) {
+		if n > 0 {
+			c.MaxNumberLength = n
+		}
+	}
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -116,7 +115,9 @@ func BindJSONParam(r *http.Request, in, name, wildcard string, required bool, de
 		}
 		return false, nil
 	}
-	if err := json.Unmarshal([]byte(v), dest); err != nil {
+	// Exact member names, no repeated ones, on the default budgets: the
+	// value bound is the value the parameter's validator will see.
+	if err := validate.UnmarshalExact([]byte(v), dest); err != nil {
 		return false, &ParamError{In: in, Name: name, Err: fmt.Errorf("invalid JSON: %w", err)}
 	}
 	return true, nil
@@ -155,10 +156,7 @@ func ReadBody(w http.ResponseWriter, r *http.Request, cfg *Config, spec BodySpec
 		return nil, "", err
 	}
 	if spec.JSON && IsJSON(mt) {
-		if check != nil && vr != nil {
-			return nil, mt, readValidated(w, r, cfg.MaxBodyBytes, jsonDest, check, vr)
-		}
-		return nil, mt, DecodeJSON(r, cfg.MaxBodyBytes, jsonDest)
+		return nil, mt, readValidated(w, r, cfg, jsonDest, check, vr)
 	}
 	return http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes), mt, nil
 }

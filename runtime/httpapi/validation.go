@@ -35,7 +35,8 @@ func (e *ValidationError) Error() string {
 
 // NewReport returns a report for validating a request under cfg.
 func (c *Config) NewReport() validate.Report {
-	return validate.Report{Max: c.MaxViolations, Strict: c.StrictFields, Formats: c.Formats, ReadOnlyForbidden: true}
+	return validate.Report{Max: c.MaxViolations, Strict: c.StrictFields, Formats: c.Formats, ReadOnlyForbidden: true,
+		MaxDepth: c.MaxDepth, MaxNumberLength: c.MaxNumberLength}
 }
 
 // Invalid turns a report with violations into the error to answer with.
@@ -84,27 +85,58 @@ func decodeGeneric(raw []byte) (any, error) {
 	return v, nil
 }
 
-// readValidated reads a JSON body of at most limit bytes, checks it
-// against check, and decodes it into dst only when it is valid.
-func readValidated(w http.ResponseWriter, r *http.Request, limit int64, dst any, check validate.Func, vr *validate.Report) error {
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+// readValidated reads a JSON body under cfg's budgets, checks it against
+// check (when not nil), and decodes it into dst only when it is valid.
+// dst receives exactly the value that was checked: the body is read once,
+// into a value with exact member names and no repeated ones, and that
+// value is what is decoded. Violations go to vr; when vr is nil they are
+// returned as a ValidationError.
+func readValidated(w http.ResponseWriter, r *http.Request, cfg *Config, dst any, check validate.Func, vr *validate.Report) error {
+	raw, err := readAll(w, r, cfg.MaxBodyBytes)
 	if err != nil {
-		return bodyError(err)
+		return err
 	}
-	v, err := decodeGeneric(raw)
+	var own validate.Report
+	if vr == nil {
+		own = cfg.NewReport()
+		vr = &own
+	}
+	ok, err := decodeChecked(raw, "/body", dst, check, vr)
 	if err != nil {
-		return bodyError(err)
+		return &BodyError{Status: http.StatusBadRequest, Err: err}
 	}
-	p := validate.Root("/body")
-	before := len(vr.Violations()) + vr.Dropped()
-	check(vr, &p, v)
-	if len(vr.Violations())+vr.Dropped() > before {
-		return nil
-	}
-	if err := json.Unmarshal(raw, dst); err != nil {
-		return bodyError(err)
+	if !ok && vr == &own {
+		return cfg.Invalid(vr)
 	}
 	return nil
+}
+
+// decodeChecked reads the JSON raw under vr's budgets, checks it, and
+// decodes it into dst when nothing was reported; ok says it was. err is
+// a syntax error.
+func decodeChecked(raw []byte, root string, dst any, check validate.Func, vr *validate.Report) (ok bool, err error) {
+	before := len(vr.Violations()) + vr.Dropped()
+	changed := func() bool { return len(vr.Violations())+vr.Dropped() > before }
+	d := validate.NewDecoder(raw, vr)
+	p := validate.Root(root)
+	v := d.Value(&p)
+	if err := d.End(); err != nil {
+		return false, err
+	}
+	if changed() {
+		return false, nil
+	}
+	if check != nil {
+		check(vr, &p, v)
+		if changed() {
+			return false, nil
+		}
+	}
+	if err := validate.Assign(v, dst); err != nil {
+		vr.Add(&p, "type", "cannot be decoded: %v", err)
+		return false, nil
+	}
+	return true, nil
 }
 
 // CheckAnswer validates an answer before it is written, when cfg asks for
@@ -153,18 +185,40 @@ func ReadJSON(w http.ResponseWriter, r *http.Request, cfg *Config, spec BodySpec
 	if r.ContentLength > limit {
 		return nil, &BodyError{Status: http.StatusRequestEntityTooLarge, Err: fmt.Errorf("body exceeds %d bytes", limit)}
 	}
+	return readAll(w, r, limit)
+}
+
+// firstRead is how much memory a body gets before any of it arrives.
+// Content-Length is the client's word, not a byte of data: memory grows
+// with what is actually read.
+const firstRead = 16 << 10
+
+// readAll reads the body, at most limit bytes, into memory that grows
+// with what arrives.
+func readAll(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, &BodyError{Status: http.StatusRequestEntityTooLarge, Err: fmt.Errorf("body exceeds %d bytes", limit)}
+	}
 	body := http.MaxBytesReader(w, r.Body, limit)
+	size := int64(firstRead)
 	if r.ContentLength > 0 {
-		// The length is known and within the limit: read exactly that.
-		buf := make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(body, buf); err != nil {
-			return nil, &BodyError{Status: http.StatusBadRequest, Err: fmt.Errorf("body shorter than its Content-Length: %w", err)}
+		size = min(r.ContentLength+1, firstRead)
+	}
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
 		}
-		return buf, nil
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			if r.ContentLength > 0 && errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, &BodyError{Status: http.StatusBadRequest, Err: fmt.Errorf("body shorter than its Content-Length: %w", err)}
+			}
+			return nil, bodyError(err)
+		}
 	}
-	var b bytes.Buffer
-	if _, err := b.ReadFrom(body); err != nil {
-		return nil, bodyError(err)
-	}
-	return b.Bytes(), nil
 }

@@ -3,7 +3,6 @@ package validate
 import (
 	"encoding/json"
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -180,27 +179,12 @@ func orEqual(inclusive bool) string {
 }
 
 // isMultiple checks divisibility exactly on the decimal text, so that 0.3
-// is a multiple of 0.1.
-func isMultiple(v any, m float64) bool {
-	var s string
-	if n, ok := v.(json.Number); ok {
-		if ok, done := decimalMultiple(string(n), strconv.FormatFloat(m, 'f', -1, 64)); done {
-			return ok
-		}
+// is a multiple of 0.1, in time linear in the text.
+func isMultiple(v json.Number, m float64) bool {
+	if ok, done := decimalMultiple(string(v), strconv.FormatFloat(m, 'f', -1, 64)); done {
+		return ok
 	}
-	switch x := v.(type) {
-	case json.Number:
-		s = string(x)
-	case float64:
-		s = strconv.FormatFloat(x, 'g', -1, 64)
-	}
-	a, ok1 := new(big.Rat).SetString(s)
-	b, ok2 := new(big.Rat).SetString(strconv.FormatFloat(m, 'g', -1, 64))
-	if !ok1 || !ok2 || b.Sign() == 0 {
-		return true
-	}
-	q := new(big.Rat).Quo(a, b)
-	return q.IsInt()
+	return multipleOf(string(v), m)
 }
 
 // StringBounds holds a string's constraints.
@@ -245,18 +229,12 @@ func (r *Report) Array(p *Path, a []any, b *ArrayBounds) {
 		r.Add(p, "minItems", "%d items, fewer than %d", len(a), b.MinItems)
 	}
 	if b.MaxItems >= 0 && len(a) > b.MaxItems {
+		// Too many items already: uniqueness is not worth computing.
 		r.Add(p, "maxItems", "%d items, more than %d", len(a), b.MaxItems)
+		return
 	}
 	if b.UniqueItems {
-		for i := 1; i < len(a); i++ {
-			for j := 0; j < i; j++ {
-				if equal(a[i], a[j]) {
-					q := p.Index(i)
-					r.Add(&q, "uniqueItems", "item %d repeats item %d", i, j)
-					return
-				}
-			}
-		}
+		uniqueValues(r, p, a)
 	}
 }
 
@@ -449,3 +427,12 @@ func splitDecimal(s string) (intPart, frac string, ok bool) {
 	intPart, frac, _ = strings.Cut(s, ".")
 	return intPart, frac, intPart != "" && intPart != "-"
 }
+
+// Full reports whether an array that already holds n items is at its
+// maxItems: a decoder counts the items past it without decoding them.
+func (b *ArrayBounds) Full(n int) bool { return b.MaxItems >= 0 && n >= b.MaxItems }
+
+// Full reports whether an object that already holds n members is at its
+// maxProperties: a decoder counts the members past it without decoding
+// them.
+func (b *ObjectBounds) Full(n int) bool { return b.MaxProperties >= 0 && n >= b.MaxProperties }

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -13,6 +14,15 @@ import (
 // check their constraints in one pass, without building a generic tree.
 // A value of the wrong JSON type is reported to the Report and skipped;
 // broken JSON stops decoding, and Err says where.
+//
+// The decoder reads untrusted input on a budget, taken from its Report:
+// nesting deeper than MaxDepth stops decoding with a "maxDepth"
+// violation, so that no request can grow the goroutine stack without
+// bound; a number literal longer than MaxNumberLength is a
+// "maxNumberLength" violation, so that number checks cost time linear in
+// the input. Member names are matched exactly, and a name repeated in
+// one object is a "duplicateKey" violation (RFC 7493, I-JSON), so that
+// the value a handler receives is the one that was checked.
 type Decoder struct {
 	s   string
 	i   int
@@ -23,11 +33,18 @@ type Decoder struct {
 	// R receives the violations.
 	R *Report
 
+	maxDepth, maxNumber int
+	// frames holds, per open object or array, the member names seen;
+	// depth is how many are open. Frames are reused from one object to
+	// the next at the same depth.
+	frames []frame
+	depth  int
+
 	slabs slabs
 }
 
 // NewDecoder returns a decoder over data, which must not change while
-// the decoder, or a string it returned, is in use.
+// the decoder, or a string it returned, is in use. Its budgets are r's.
 func NewDecoder(data []byte, r *Report) *Decoder {
 	var s string
 	if len(data) > 0 {
@@ -35,14 +52,24 @@ func NewDecoder(data []byte, r *Report) *Decoder {
 		// the caller read data for this request and never writes it again.
 		s = unsafe.String(&data[0], len(data))
 	}
-	return &Decoder{s: s, R: r}
+	return &Decoder{s: s, R: r, maxDepth: r.maxDepth(), maxNumber: r.maxNumberLength()}
 }
 
-// Err returns the first syntax error, with its offset.
+// errBudget stops a decoder that met a budget; the violation that says
+// which is in the Report.
+var errBudget = errors.New("input exceeds a budget")
+
+// Err returns the first syntax error, with its offset, or a non-nil
+// error when a budget stopped decoding.
 func (d *Decoder) Err() error { return d.err }
 
-// End checks that nothing but space follows the value.
+// End checks that nothing but space follows the value. It returns the
+// first syntax error; a budget that stopped decoding is not an error
+// here, because the Report holds it as a violation, located and named.
 func (d *Decoder) End() error {
+	if d.err == errBudget {
+		return nil
+	}
 	if d.err != nil {
 		return d.err
 	}
@@ -51,6 +78,76 @@ func (d *Decoder) End() error {
 		d.fail("unexpected data after the JSON value")
 	}
 	return d.err
+}
+
+// exceed records a broken budget at p and stops decoding.
+func (d *Decoder) exceed(p *Path, rule, format string, args ...any) {
+	d.R.Add(p, rule, format, args...)
+	if d.err == nil {
+		d.err = errBudget
+	}
+	d.i = len(d.s)
+}
+
+// frame is one open object or array.
+type frame struct {
+	keys []string
+	// set replaces keys once an object has many members, so that
+	// finding a repeated name costs constant time, not a scan.
+	set map[string]struct{}
+}
+
+// smallObject is how many member names are compared by scanning before
+// an object's names go into a map.
+const smallObject = 16
+
+// add records the member name k and reports whether it was seen before.
+func (f *frame) add(k string) bool {
+	if f.set != nil {
+		if _, ok := f.set[k]; ok {
+			return true
+		}
+		f.set[k] = struct{}{}
+		return false
+	}
+	for _, s := range f.keys {
+		if s == k {
+			return true
+		}
+	}
+	f.keys = append(f.keys, k)
+	if len(f.keys) > smallObject {
+		f.set = make(map[string]struct{}, 2*len(f.keys))
+		for _, s := range f.keys {
+			f.set[s] = struct{}{}
+		}
+	}
+	return false
+}
+
+// push opens a nesting level at p, or stops decoding with a maxDepth
+// violation when that would be one too many.
+func (d *Decoder) push(p *Path) bool {
+	if d.depth >= d.maxDepth {
+		d.exceed(p, "maxDepth", "nested deeper than %d levels", d.maxDepth)
+		return false
+	}
+	if d.depth == len(d.frames) {
+		d.frames = append(d.frames, frame{})
+	}
+	f := &d.frames[d.depth]
+	f.keys = f.keys[:0]
+	// A map is dropped rather than cleared: clearing costs its capacity,
+	// which one large object would otherwise impose on every later one.
+	f.set = nil
+	d.depth++
+	return true
+}
+
+func (d *Decoder) pop() {
+	if d.depth > 0 {
+		d.depth--
+	}
 }
 
 func (d *Decoder) fail(msg string) {
@@ -111,7 +208,7 @@ func (d *Decoder) mismatch(p *Path, want string) {
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		got = "number"
 	}
-	d.Skip()
+	d.Skip(p)
 	if d.err == nil {
 		d.R.Add(p, "type", "expected %s, got %s", want, got)
 	}
@@ -136,6 +233,9 @@ func (d *Decoder) open(p *Path, open, close byte, want string) bool {
 		d.mismatch(p, want)
 		return false
 	}
+	if !d.push(p) {
+		return false
+	}
 	d.i++
 	d.ws()
 	if d.i < len(d.s) && d.s[d.i] == close {
@@ -154,6 +254,7 @@ func (d *Decoder) next(close byte, object bool) bool {
 	}
 	if d.pendingEnd {
 		d.pendingEnd, d.first = false, false
+		d.pop()
 		return false
 	}
 	c := d.peek()
@@ -162,6 +263,7 @@ func (d *Decoder) next(close byte, object bool) bool {
 		switch {
 		case c == close:
 			d.i++
+			d.pop()
 			return false
 		case object && c != '"':
 			return d.failed("expected a property name")
@@ -174,6 +276,7 @@ func (d *Decoder) next(close byte, object bool) bool {
 		return true
 	case close:
 		d.i++
+		d.pop()
 		return false
 	}
 	return d.failed("expected ',' or '" + string(close) + "'")
@@ -184,8 +287,9 @@ func (d *Decoder) failed(msg string) bool {
 	return false
 }
 
-// Key reads a property name and its colon.
-func (d *Decoder) Key() string {
+// Key reads a member name and its colon, in the object at p. A name the
+// object repeats is a duplicateKey violation at the member.
+func (d *Decoder) Key(p *Path) string {
 	if d.peek() != '"' {
 		d.fail("expected a property name")
 		return ""
@@ -196,6 +300,10 @@ func (d *Decoder) Key() string {
 		return ""
 	}
 	d.i++
+	if d.depth > 0 && d.frames[d.depth-1].add(k) {
+		q := p.Key(k)
+		d.R.Add(&q, "duplicateKey", "member name repeats an earlier one")
+	}
 	return k
 }
 
@@ -229,14 +337,28 @@ func (d *Decoder) Bool(p *Path) (bool, bool) {
 	return false, false
 }
 
-// Number reads a number and returns its text.
+// Number reads a number and returns its text. A literal longer than the
+// budget is a maxNumberLength violation, and ok is false.
 func (d *Decoder) Number(p *Path) (string, bool) {
 	c := d.peek()
 	if c != '-' && (c < '0' || c > '9') {
 		d.mismatch(p, "number")
 		return "", false
 	}
-	return d.num(), d.err == nil
+	return d.number(p)
+}
+
+// number scans a number literal at p and holds it to the length budget.
+func (d *Decoder) number(p *Path) (string, bool) {
+	text := d.num()
+	if d.err != nil {
+		return "", false
+	}
+	if len(text) > d.maxNumber {
+		d.R.Add(p, "maxNumberLength", "number literal of %d bytes, longer than %d", len(text), d.maxNumber)
+		return "", false
+	}
+	return text, true
 }
 
 // Int reads an integer that fits in bits (32 or 64).
@@ -277,77 +399,121 @@ func (d *Decoder) Float(p *Path) (float64, string, bool) {
 	return f, text, true
 }
 
-// Raw returns the text of the next value and skips it.
-func (d *Decoder) Raw() string {
+// Raw returns the text of the next value, at p, and skips it.
+func (d *Decoder) Raw(p *Path) string {
 	d.ws()
 	start := d.i
-	d.Skip()
+	d.Skip(p)
+	if d.err != nil {
+		return ""
+	}
 	return d.s[start:d.i]
 }
 
-// Skip skips the next value.
-func (d *Decoder) Skip() {
+// Skip skips the next value, at p, holding it to the same budgets and
+// rules as a value that is read: nesting depth, number length and
+// repeated member names.
+func (d *Decoder) Skip(p *Path) { d.value(p, false) }
+
+// Value reads the next value, at p, as encoding/json with UseNumber
+// would: map[string]any, []any, string, json.Number, bool or nil; but
+// on the decoder's budgets, with exact member names, and with repeated
+// names reported.
+func (d *Decoder) Value(p *Path) any { return d.value(p, true) }
+
+// value reads (when build is set) or skips the next value. Its recursion
+// is bounded by the depth budget.
+func (d *Decoder) value(p *Path, build bool) any {
 	switch d.peek() {
 	case '{':
+		if !d.push(p) {
+			return nil
+		}
 		d.i++
+		var m map[string]any
+		if build {
+			m = map[string]any{}
+		}
 		d.ws()
 		if d.i < len(d.s) && d.s[d.i] == '}' {
 			d.i++
-			return
+			d.pop()
+			return m
 		}
 		for d.err == nil {
-			if d.peek() != '"' {
-				d.fail("expected a property name")
-				return
+			k := d.Key(p)
+			if d.err != nil {
+				return m
 			}
-			d.str()
-			if d.peek() != ':' {
-				d.fail("expected ':'")
-				return
+			q := p.Key(k)
+			x := d.value(&q, build)
+			if build {
+				m[k] = x
 			}
-			d.i++
-			d.Skip()
 			switch d.peek() {
 			case ',':
 				d.i++
 			case '}':
 				d.i++
-				return
+				d.pop()
+				return m
 			default:
 				d.fail("expected ',' or '}'")
 			}
 		}
+		return m
 	case '[':
+		if !d.push(p) {
+			return nil
+		}
 		d.i++
+		var a []any
+		if build {
+			a = []any{}
+		}
 		d.ws()
 		if d.i < len(d.s) && d.s[d.i] == ']' {
 			d.i++
-			return
+			d.pop()
+			return a
 		}
-		for d.err == nil {
-			d.Skip()
+		for n := 0; d.err == nil; n++ {
+			q := p.Index(n)
+			x := d.value(&q, build)
+			if build {
+				a = append(a, x)
+			}
 			switch d.peek() {
 			case ',':
 				d.i++
 			case ']':
 				d.i++
-				return
+				d.pop()
+				return a
 			default:
 				d.fail("expected ',' or ']'")
 			}
 		}
+		return a
 	case '"':
-		d.str()
+		return d.str()
 	case 't':
 		d.lit("true")
+		return true
 	case 'f':
 		d.lit("false")
+		return false
 	case 'n':
 		d.lit("null")
+		return nil
 	case 0:
-	default:
-		d.num()
+		return nil
 	}
+	text, ok := d.number(p)
+	if !ok {
+		return nil
+	}
+	return json.Number(text)
 }
 
 func (d *Decoder) lit(s string) {

@@ -17,9 +17,25 @@ func FuzzDecoder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var r Report
 		d := NewDecoder(data, &r)
-		got := d.generic()
+		root := Root("")
+		got := d.Value(&root)
 		err := d.End()
 		valid := json.Valid(data)
+		if !r.OK() {
+			// Valid JSON past a budget, or with a repeated member name:
+			// refused with a violation, never read.
+			for _, v := range r.Violations() {
+				switch v.Rule {
+				case "duplicateKey", "maxDepth", "maxNumberLength":
+				default:
+					t.Fatalf("unexpected violation %+v for %q", v, data)
+				}
+			}
+			if !valid && err == nil && d.Err() == nil {
+				t.Fatalf("invalid JSON %q accepted", data)
+			}
+			return
+		}
 		if valid != (err == nil) {
 			t.Fatalf("json.Valid = %v, decoder error = %v, for %q", valid, err, data)
 		}
@@ -47,7 +63,7 @@ func TestDecoderReportsTypeMismatchAndSkips(t *testing.T) {
 	}
 	var b string
 	for d.More() {
-		switch d.Key() {
+		switch d.Key(&root) {
 		case "a":
 			q := root.Key("a")
 			d.String(&q) // wrong type: reported, skipped

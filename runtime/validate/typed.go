@@ -5,106 +5,43 @@ import (
 	"encoding/json"
 )
 
-// DecodeRaw decodes the next value into target with encoding/json, after
-// checking it with check (when not nil). It serves the values a
-// generated decoder does not read itself: unions, free-form values.
+// DecodeRaw reads the next value, at p, checks it with check (when not
+// nil), and only when it is valid decodes it into target. It serves the
+// values a generated decoder does not read itself: unions, free-form
+// values. target receives exactly the value that was checked: member
+// names match exactly, never by encoding/json's case-insensitive
+// fallback, and repeated names are violations before anything is
+// decoded.
 func (d *Decoder) DecodeRaw(p *Path, check Func, target any) {
-	raw := d.Raw()
-	if d.err != nil {
+	d.ws()
+	start := d.i
+	before := d.R.count()
+	v := d.Value(p)
+	if d.err != nil || d.R.count() > before {
 		return
 	}
+	raw := d.s[start:d.i]
 	if check != nil {
-		g := Decoder{s: raw, R: d.R}
-		v := g.generic()
-		if g.err != nil {
-			d.fail(g.err.Error())
-			return
-		}
-		before := len(d.R.violations) + d.R.dropped
 		// A validator is called through a function value, which the
 		// compiler must assume keeps its path: hand it a detached copy, so
 		// that the caller's paths stay on the stack.
 		detached := Root(p.String())
 		check(d.R, &detached, v)
-		if len(d.R.violations)+d.R.dropped > before {
+		if d.R.count() > before {
 			return
 		}
 	}
-	// The text is valid JSON already: a type that decodes itself (a
-	// generated union) needs no second scan.
 	var err error
 	if u, ok := target.(json.Unmarshaler); ok {
+		// A type that decodes itself (a generated union) keeps the text,
+		// and decodes it exactly when asked.
 		err = u.UnmarshalJSON([]byte(raw))
 	} else {
-		err = json.Unmarshal([]byte(raw), target)
+		err = Assign(v, target)
 	}
 	if err != nil {
 		d.R.Add(p, "type", "cannot be decoded: %v", err)
 	}
-}
-
-// generic reads the next value as encoding/json with UseNumber would:
-// map[string]any, []any, string, json.Number, bool or nil.
-func (d *Decoder) generic() any {
-	switch d.peek() {
-	case '{':
-		d.i++
-		m := map[string]any{}
-		d.ws()
-		if d.i < len(d.s) && d.s[d.i] == '}' {
-			d.i++
-			return m
-		}
-		for d.err == nil {
-			k := d.Key()
-			m[k] = d.generic()
-			switch d.peek() {
-			case ',':
-				d.i++
-			case '}':
-				d.i++
-				return m
-			default:
-				d.fail("expected ',' or '}'")
-			}
-		}
-		return m
-	case '[':
-		d.i++
-		a := []any{}
-		d.ws()
-		if d.i < len(d.s) && d.s[d.i] == ']' {
-			d.i++
-			return a
-		}
-		for d.err == nil {
-			a = append(a, d.generic())
-			switch d.peek() {
-			case ',':
-				d.i++
-			case ']':
-				d.i++
-				return a
-			default:
-				d.fail("expected ',' or ']'")
-			}
-		}
-		return a
-	case '"':
-		return d.str()
-	case 't':
-		d.lit("true")
-		return true
-	case 'f':
-		d.lit("false")
-		return false
-	case 'n':
-		d.lit("null")
-		return nil
-	case 0:
-		return nil
-	}
-	return json.Number(d.num())
 }
 
 // ArrayLen checks an array's length against b.
@@ -127,16 +64,30 @@ func (r *Report) PropCount(p *Path, n int, b *ObjectBounds) {
 	}
 }
 
-// Unique checks that no item of list repeats an earlier one.
+// Unique checks that no item of list repeats an earlier one, in time
+// linear in the list's length: short lists are compared pairwise, longer
+// ones through a map.
 func Unique[T comparable](r *Report, p *Path, list []T) {
-	for i := 1; i < len(list); i++ {
-		for j := 0; j < i; j++ {
-			if list[i] == list[j] {
-				q := p.Index(i)
-				r.Add(&q, "uniqueItems", "item %d repeats item %d", i, j)
-				return
+	if len(list) <= smallObject {
+		for i := 1; i < len(list); i++ {
+			for j := 0; j < i; j++ {
+				if list[i] == list[j] {
+					q := p.Index(i)
+					r.Add(&q, "uniqueItems", "item %d repeats item %d", i, j)
+					return
+				}
 			}
 		}
+		return
+	}
+	first := make(map[T]int, len(list))
+	for i, x := range list {
+		if j, ok := first[x]; ok {
+			q := p.Index(i)
+			r.Add(&q, "uniqueItems", "item %d repeats item %d", i, j)
+			return
+		}
+		first[x] = i
 	}
 }
 

@@ -84,6 +84,12 @@ type Report struct {
 	ReadOnlyForbidden bool
 	// WriteOnlyForbidden rejects writeOnly properties: set for responses.
 	WriteOnlyForbidden bool
+	// MaxDepth bounds how deeply the JSON a Decoder reads may nest; 0
+	// means DefaultMaxDepth.
+	MaxDepth int
+	// MaxNumberLength bounds the bytes of one number literal; 0 means
+	// DefaultMaxNumberLength.
+	MaxNumberLength int
 
 	violations []Violation
 	dropped    int
@@ -99,6 +105,39 @@ type Report struct {
 
 // DefaultMax is the number of violations a Report keeps by default.
 const DefaultMax = 20
+
+// DefaultMaxDepth is how deeply request JSON may nest by default: far
+// more than any API's documents, far less than what could exhaust a
+// goroutine's stack.
+const DefaultMaxDepth = 64
+
+// DefaultMaxNumberLength is the longest number literal accepted by
+// default, in bytes: room for every float64 and int64 written in full.
+const DefaultMaxNumberLength = 128
+
+// LimitMaxDepth is the deepest nesting a Report may allow, whatever its
+// MaxDepth says: decoding recurses once per level.
+const LimitMaxDepth = 10000
+
+func (r *Report) maxDepth() int {
+	switch {
+	case r == nil || r.MaxDepth <= 0:
+		return DefaultMaxDepth
+	case r.MaxDepth > LimitMaxDepth:
+		return LimitMaxDepth
+	}
+	return r.MaxDepth
+}
+
+func (r *Report) maxNumberLength() int {
+	if r == nil || r.MaxNumberLength <= 0 {
+		return DefaultMaxNumberLength
+	}
+	return r.MaxNumberLength
+}
+
+// count is how many violations were recorded, kept or not.
+func (r *Report) count() int { return len(r.violations) + r.dropped }
 
 // maxEcho bounds how much of a value a detail repeats.
 const maxEcho = 24
@@ -133,7 +172,8 @@ func (r *Report) probe() *Report {
 		r.scratch = new(Report)
 	}
 	*r.scratch = Report{Max: 1, Strict: r.Strict, Formats: r.Formats, ReadOnlyForbidden: r.ReadOnlyForbidden,
-		WriteOnlyForbidden: r.WriteOnlyForbidden, quiet: true, scratch: r.scratch.scratch}
+		WriteOnlyForbidden: r.WriteOnlyForbidden, MaxDepth: r.MaxDepth, MaxNumberLength: r.MaxNumberLength,
+		quiet: true, scratch: r.scratch.scratch}
 	return r.scratch
 }
 

@@ -112,7 +112,7 @@ func decodePoint(d *validate.Decoder, p *validate.Path, v *Point) {
 		return
 	}
 	for d.More() {
-		key := d.Key()
+		key := d.Key(p)
 		switch key {
 		case "x":
 			q := p.Key(key)
@@ -135,11 +135,11 @@ func decodePoint(d *validate.Decoder, p *validate.Path, v *Point) {
 				}
 			}
 		default:
+			q := p.Key(key)
 			if d.R.Strict {
-				q := p.Key(key)
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
-			d.Skip()
+			d.Skip(&q)
 		}
 	}
 	if d.Err() != nil {

@@ -76,7 +76,7 @@ func decodePutItemRequestBody(d *validate.Decoder, p *validate.Path, v *PutItemR
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key()
+		key := d.Key(p)
 		switch key {
 		case "name":
 			seen[0] |= 1 << 0
@@ -89,11 +89,11 @@ func decodePutItemRequestBody(d *validate.Decoder, p *validate.Path, v *PutItemR
 				}
 			}
 		default:
+			q := p.Key(key)
 			if d.R.Strict {
-				q := p.Key(key)
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
-			d.Skip()
+			d.Skip(&q)
 		}
 	}
 	if d.Err() != nil {

@@ -80,7 +80,7 @@ func decodeNote(d *validate.Decoder, p *validate.Path, v *Note) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key()
+		key := d.Key(p)
 		switch key {
 		case "id":
 			q := p.Key(key)
@@ -98,7 +98,8 @@ func decodeNote(d *validate.Decoder, p *validate.Path, v *Note) {
 			} else {
 				if d.ArrayStart(&q) {
 					list0 := make([]string, 0, 4)
-					for i0 := 0; d.MoreItems(); i0++ {
+					i0 := 0
+					for ; d.MoreItems(); i0++ {
 						q0 := (&q).Index(i0)
 						var x0 string
 						if d.Null() {
@@ -124,11 +125,11 @@ func decodeNote(d *validate.Decoder, p *validate.Path, v *Note) {
 				}
 			}
 		default:
+			q := p.Key(key)
 			if d.R.Strict {
-				q := p.Key(key)
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
-			d.Skip()
+			d.Skip(&q)
 		}
 	}
 	if d.Err() != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Cat is an object of the spec.
@@ -28,10 +29,11 @@ type Either struct {
 	raw json.RawMessage
 }
 
-// AsString decodes the value as a string.
+// AsString decodes the value as a string, matching member names
+// exactly, as the validator did.
 func (u Either) AsString() (string, error) {
 	var v string
-	err := json.Unmarshal(u.raw, &v)
+	err := validate.UnmarshalExact(u.raw, &v)
 	return v, err
 }
 
@@ -45,10 +47,11 @@ func (u *Either) FromString(v string) error {
 	return nil
 }
 
-// AsInt decodes the value as a int.
+// AsInt decodes the value as a int, matching member names
+// exactly, as the validator did.
 func (u Either) AsInt() (int, error) {
 	var v int
-	err := json.Unmarshal(u.raw, &v)
+	err := validate.UnmarshalExact(u.raw, &v)
 	return v, err
 }
 
@@ -179,10 +182,11 @@ type Shape struct {
 	raw json.RawMessage
 }
 
-// AsCat decodes the value as a Cat.
+// AsCat decodes the value as a Cat, matching member names
+// exactly, as the validator did.
 func (u Shape) AsCat() (Cat, error) {
 	var v Cat
-	err := json.Unmarshal(u.raw, &v)
+	err := validate.UnmarshalExact(u.raw, &v)
 	return v, err
 }
 
@@ -196,10 +200,11 @@ func (u *Shape) FromCat(v Cat) error {
 	return nil
 }
 
-// AsDog decodes the value as a Dog.
+// AsDog decodes the value as a Dog, matching member names
+// exactly, as the validator did.
 func (u Shape) AsDog() (Dog, error) {
 	var v Dog
-	err := json.Unmarshal(u.raw, &v)
+	err := validate.UnmarshalExact(u.raw, &v)
 	return v, err
 }
 
@@ -218,7 +223,9 @@ func (u Shape) Discriminator() (string, error) {
 	var d struct {
 		Value string `json:"kind"`
 	}
-	if err := json.Unmarshal(u.raw, &d); err != nil {
+	// Exactly the member the validator read: a case variant of the
+	// name is another member.
+	if err := validate.UnmarshalExact(u.raw, &d); err != nil {
 		return "", err
 	}
 	return d.Value, nil

@@ -456,7 +456,7 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key()
+		key := d.Key(p)
 		switch key {
 		case "age":
 			q := p.Key(key)
@@ -537,7 +537,7 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				if d.ObjectStart(&q) {
 					m0 := map[string]string{}
 					for d.More() {
-						k0 := d.Key()
+						k0 := d.Key(&q)
 						q0 := (&q).Key(k0)
 						var x0 string
 						if d.Null() {
@@ -623,7 +623,8 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 			} else {
 				if d.ArrayStart(&q) {
 					list0 := make([]Toy, 0, 4)
-					for i0 := 0; d.MoreItems(); i0++ {
+					i0 := 0
+					for ; d.MoreItems(); i0++ {
 						q0 := (&q).Index(i0)
 						var x0 Toy
 						if d.Null() {
@@ -661,11 +662,11 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		default:
+			q := p.Key(key)
 			if d.R.Strict {
-				q := p.Key(key)
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
-			d.Skip()
+			d.Skip(&q)
 		}
 	}
 	if d.Err() != nil {
@@ -691,7 +692,7 @@ func decodePetCollar(d *validate.Decoder, p *validate.Path, v *PetCollar) {
 		return
 	}
 	for d.More() {
-		key := d.Key()
+		key := d.Key(p)
 		switch key {
 		case "color":
 			q := p.Key(key)
@@ -725,11 +726,11 @@ func decodePetCollar(d *validate.Decoder, p *validate.Path, v *PetCollar) {
 				}
 			}
 		default:
+			q := p.Key(key)
 			if d.R.Strict {
-				q := p.Key(key)
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
-			d.Skip()
+			d.Skip(&q)
 		}
 	}
 	if d.Err() != nil {
@@ -744,7 +745,7 @@ func decodeToy(d *validate.Decoder, p *validate.Path, v *Toy) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key()
+		key := d.Key(p)
 		switch key {
 		case "name":
 			seen[0] |= 1 << 0
@@ -767,11 +768,11 @@ func decodeToy(d *validate.Decoder, p *validate.Path, v *Toy) {
 				}
 			}
 		default:
+			q := p.Key(key)
 			if d.R.Strict {
-				q := p.Key(key)
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
-			d.Skip()
+			d.Skip(&q)
 		}
 	}
 	if d.Err() != nil {
@@ -792,7 +793,7 @@ func decodeTree(d *validate.Decoder, p *validate.Path, v *Tree) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key()
+		key := d.Key(p)
 		switch key {
 		case "children":
 			q := p.Key(key)
@@ -801,7 +802,8 @@ func decodeTree(d *validate.Decoder, p *validate.Path, v *Tree) {
 			} else {
 				if d.ArrayStart(&q) {
 					list0 := make([]Tree, 0, 4)
-					for i0 := 0; d.MoreItems(); i0++ {
+					i0 := 0
+					for ; d.MoreItems(); i0++ {
 						q0 := (&q).Index(i0)
 						var x0 Tree
 						if d.Null() {
@@ -845,11 +847,11 @@ func decodeTree(d *validate.Decoder, p *validate.Path, v *Tree) {
 				}
 			}
 		default:
+			q := p.Key(key)
 			if d.R.Strict {
-				q := p.Key(key)
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
-			d.Skip()
+			d.Skip(&q)
 		}
 	}
 	if d.Err() != nil {
@@ -870,7 +872,7 @@ func decodeForest(d *validate.Decoder, p *validate.Path, v *Forest) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key()
+		key := d.Key(p)
 		switch key {
 		case "root":
 			seen[0] |= 1 << 0
@@ -881,11 +883,11 @@ func decodeForest(d *validate.Decoder, p *validate.Path, v *Forest) {
 				decodeTree(d, &q, &v.Root)
 			}
 		default:
+			q := p.Key(key)
 			if d.R.Strict {
-				q := p.Key(key)
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
-			d.Skip()
+			d.Skip(&q)
 		}
 	}
 	if d.Err() != nil {

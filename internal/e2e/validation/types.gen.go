@@ -9,6 +9,7 @@ import (
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
+	"github.com/securegen/securegen/runtime/validate"
 )
 
 // Card is an object of the spec.
@@ -84,10 +85,11 @@ type OrderContact struct {
 	raw json.RawMessage
 }
 
-// AsString decodes the value as a string.
+// AsString decodes the value as a string, matching member names
+// exactly, as the validator did.
 func (u OrderContact) AsString() (string, error) {
 	var v string
-	err := json.Unmarshal(u.raw, &v)
+	err := validate.UnmarshalExact(u.raw, &v)
 	return v, err
 }
 
@@ -142,10 +144,11 @@ type Payment struct {
 	raw json.RawMessage
 }
 
-// AsCard decodes the value as a Card.
+// AsCard decodes the value as a Card, matching member names
+// exactly, as the validator did.
 func (u Payment) AsCard() (Card, error) {
 	var v Card
-	err := json.Unmarshal(u.raw, &v)
+	err := validate.UnmarshalExact(u.raw, &v)
 	return v, err
 }
 
@@ -159,10 +162,11 @@ func (u *Payment) FromCard(v Card) error {
 	return nil
 }
 
-// AsTransfer decodes the value as a Transfer.
+// AsTransfer decodes the value as a Transfer, matching member names
+// exactly, as the validator did.
 func (u Payment) AsTransfer() (Transfer, error) {
 	var v Transfer
-	err := json.Unmarshal(u.raw, &v)
+	err := validate.UnmarshalExact(u.raw, &v)
 	return v, err
 }
 
@@ -181,7 +185,9 @@ func (u Payment) Discriminator() (string, error) {
 	var d struct {
 		Value string `json:"method"`
 	}
-	if err := json.Unmarshal(u.raw, &d); err != nil {
+	// Exactly the member the validator read: a case variant of the
+	// name is another member.
+	if err := validate.UnmarshalExact(u.raw, &d); err != nil {
 		return "", err
 	}
 	return d.Value, nil

@@ -576,7 +576,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key()
+		key := d.Key(p)
 		switch key {
 		case "contact":
 			q := p.Key(key)
@@ -653,8 +653,14 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 			} else {
 				if d.ArrayStart(&q) {
 					list0 := make([]LineItem, 0, 4)
-					for i0 := 0; d.MoreItems(); i0++ {
+					i0 := 0
+					for ; d.MoreItems(); i0++ {
 						q0 := (&q).Index(i0)
+						if bounds25.Full(i0) {
+							// Past maxItems: counted, not decoded.
+							d.Skip(&q0)
+							continue
+						}
 						var x0 LineItem
 						if d.Null() {
 							d.R.Add(&q0, "type", "expected object, got null")
@@ -663,7 +669,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 						}
 						list0 = append(list0, x0)
 					}
-					d.R.ArrayLen(&q, len(list0), &bounds25)
+					d.R.ArrayLen(&q, i0, &bounds25)
 					v.Items = list0
 				}
 			}
@@ -674,9 +680,15 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 			} else {
 				if d.ObjectStart(&q) {
 					m0 := map[string]string{}
-					for d.More() {
-						k0 := d.Key()
+					m0n := 0
+					for ; d.More(); m0n++ {
+						k0 := d.Key(&q)
 						q0 := (&q).Key(k0)
+						if bounds37.Full(m0n) {
+							// Past maxProperties: counted, not decoded.
+							d.Skip(&q0)
+							continue
+						}
 						var x0 string
 						if d.Null() {
 							d.R.Add(&q0, "type", "expected string, got null")
@@ -687,7 +699,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 						}
 						m0[k0] = x0
 					}
-					d.R.PropCount(&q, len(m0), &bounds37)
+					d.R.PropCount(&q, m0n, &bounds37)
 					v.Metadata = m0
 				}
 			}
@@ -738,8 +750,14 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 			} else {
 				if d.ArrayStart(&q) {
 					list0 := make([]string, 0, 4)
-					for i0 := 0; d.MoreItems(); i0++ {
+					i0 := 0
+					for ; d.MoreItems(); i0++ {
 						q0 := (&q).Index(i0)
+						if bounds38.Full(i0) {
+							// Past maxItems: counted, not decoded.
+							d.Skip(&q0)
+							continue
+						}
 						var x0 string
 						if d.Null() {
 							d.R.Add(&q0, "type", "expected string, got null")
@@ -751,7 +769,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 						}
 						list0 = append(list0, x0)
 					}
-					d.R.ArrayLen(&q, len(list0), &bounds38)
+					d.R.ArrayLen(&q, i0, &bounds38)
 					validate.Unique(d.R, &q, list0)
 					v.Tags = list0
 				}
@@ -759,7 +777,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 		default:
 			q := p.Key(key)
 			d.R.Add(&q, "additionalProperties", "unknown property")
-			d.Skip()
+			d.Skip(&q)
 		}
 	}
 	if d.Err() != nil {
@@ -786,7 +804,7 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key()
+		key := d.Key(p)
 		switch key {
 		case "account":
 			q := p.Key(key)
@@ -885,11 +903,11 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 				}
 			}
 		default:
+			q := p.Key(key)
 			if d.R.Strict {
-				q := p.Key(key)
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
-			d.Skip()
+			d.Skip(&q)
 		}
 	}
 	if d.Err() != nil {
@@ -910,7 +928,7 @@ func decodeLineItem(d *validate.Decoder, p *validate.Path, v *LineItem) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key()
+		key := d.Key(p)
 		switch key {
 		case "price":
 			seen[0] |= 1 << 0
@@ -956,11 +974,11 @@ func decodeLineItem(d *validate.Decoder, p *validate.Path, v *LineItem) {
 				}
 			}
 		default:
+			q := p.Key(key)
 			if d.R.Strict {
-				q := p.Key(key)
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
-			d.Skip()
+			d.Skip(&q)
 		}
 	}
 	if d.Err() != nil {

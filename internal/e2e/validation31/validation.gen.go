@@ -65,7 +65,7 @@ func decodeAddMeasurementRequestBody(d *validate.Decoder, p *validate.Path, v *A
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key()
+		key := d.Key(p)
 		switch key {
 		case "label":
 			seen[0] |= 1 << 0
@@ -86,11 +86,11 @@ func decodeAddMeasurementRequestBody(d *validate.Decoder, p *validate.Path, v *A
 				}
 			}
 		default:
+			q := p.Key(key)
 			if d.R.Strict {
-				q := p.Key(key)
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
-			d.Skip()
+			d.Skip(&q)
 		}
 	}
 	if d.Err() != nil {
