@@ -212,6 +212,9 @@ func readAll(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error
 		n, err := body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
+			if r.ContentLength > 0 && int64(len(buf)) != r.ContentLength {
+				return nil, &BodyError{Status: http.StatusBadRequest, Err: fmt.Errorf("body of %d bytes, not its Content-Length %d", len(buf), r.ContentLength)}
+			}
 			return buf, nil
 		}
 		if err != nil {
