@@ -370,6 +370,10 @@ func validateDog(r *validate.Report, p *validate.Path, v any) {
 }
 
 func validateShape(r *validate.Report, p *validate.Path, v any) {
+	// Every variant is an object: anything else matches none of them.
+	if !r.CheckType(p, v, validate.TypeObject) {
+		return
+	}
 	if o, ok := v.(map[string]any); ok {
 		tag, _ := o["kind"].(string)
 		switch tag {

@@ -436,6 +436,10 @@ func validateTransfer(r *validate.Report, p *validate.Path, v any) {
 }
 
 func validatePayment(r *validate.Report, p *validate.Path, v any) {
+	// Every variant is an object: anything else matches none of them.
+	if !r.CheckType(p, v, validate.TypeObject) {
+		return
+	}
 	if o, ok := v.(map[string]any); ok {
 		tag, _ := o["method"].(string)
 		switch tag {
