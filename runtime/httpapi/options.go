@@ -38,6 +38,9 @@ type Config struct {
 	// MaxNumberLength bounds the bytes of a number literal in request
 	// JSON; 0 means validate.DefaultMaxNumberLength.
 	MaxNumberLength int
+	// MaxProbes bounds how many times one request is tried against an
+	// alternative of a oneOf or anyOf; 0 means validate.DefaultMaxProbes.
+	MaxProbes int
 }
 
 // Option configures a generated handler.
@@ -158,6 +161,19 @@ func WithMaxNumberLength(n int) Option {
 	return func(c *Config) {
 		if n > 0 {
 			c.MaxNumberLength = n
+		}
+	}
+}
+
+// WithMaxProbes bounds how many times the values of one request are
+// tried against an alternative of a oneOf or anyOf (default
+// validate.DefaultMaxProbes). Past it the request is answered 400 with a
+// maxWork violation: alternatives that descend into a recursive schema
+// would otherwise cost time exponential in the input's depth.
+func WithMaxProbes(n int) Option {
+	return func(c *Config) {
+		if n > 0 {
+			c.MaxProbes = n
 		}
 	}
 }

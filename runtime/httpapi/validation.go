@@ -36,7 +36,7 @@ func (e *ValidationError) Error() string {
 // NewReport returns a report for validating a request under cfg.
 func (c *Config) NewReport() validate.Report {
 	return validate.Report{Max: c.MaxViolations, Strict: c.StrictFields, Formats: c.Formats, ReadOnlyForbidden: true,
-		MaxDepth: c.MaxDepth, MaxNumberLength: c.MaxNumberLength}
+		MaxDepth: c.MaxDepth, MaxNumberLength: c.MaxNumberLength, MaxProbes: c.MaxProbes}
 }
 
 // Invalid turns a report with violations into the error to answer with.

@@ -308,7 +308,10 @@ func (r *Report) AllOf(p *Path, v any, parts ...Func) {
 func (r *Report) OneOf(p *Path, v any, alts ...Func) {
 	n := 0
 	for _, f := range alts {
-		pr := r.probe()
+		pr := r.probe(p)
+		if pr == nil {
+			return
+		}
 		f(pr, p, v)
 		if pr.OK() {
 			n++
@@ -325,7 +328,10 @@ func (r *Report) OneOf(p *Path, v any, alts ...Func) {
 // AnyOf checks that some alternative accepts v.
 func (r *Report) AnyOf(p *Path, v any, alts ...Func) {
 	for _, f := range alts {
-		pr := r.probe()
+		pr := r.probe(p)
+		if pr == nil {
+			return
+		}
 		f(pr, p, v)
 		if pr.OK() {
 			return

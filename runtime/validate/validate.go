@@ -90,6 +90,10 @@ type Report struct {
 	// MaxNumberLength bounds the bytes of one number literal; 0 means
 	// DefaultMaxNumberLength.
 	MaxNumberLength int
+	// MaxProbes bounds how many times one request's values are tried
+	// against an alternative of a oneOf or anyOf; 0 means
+	// DefaultMaxProbes.
+	MaxProbes int
 
 	violations []Violation
 	dropped    int
@@ -101,6 +105,11 @@ type Report struct {
 	quiet bool
 	// scratch is reused by every probe of one request.
 	scratch *Report
+	// top is the request's report, which counts the probes of all its
+	// nested probe reports; nil in the request's report itself.
+	top       *Report
+	probes    int
+	exhausted bool
 }
 
 // DefaultMax is the number of violations a Report keeps by default.
@@ -114,6 +123,11 @@ const DefaultMaxDepth = 64
 // DefaultMaxNumberLength is the longest number literal accepted by
 // default, in bytes: room for every float64 and int64 written in full.
 const DefaultMaxNumberLength = 128
+
+// DefaultMaxProbes is how many alternatives of oneOf and anyOf one
+// request may be tried against by default: ample for a 1 MiB body of
+// unions, small enough to bound a recursive schema's alternatives.
+const DefaultMaxProbes = 1 << 18
 
 // LimitMaxDepth is the deepest nesting a Report may allow, whatever its
 // MaxDepth says: decoding recurses once per level.
@@ -165,16 +179,43 @@ func (r *Report) Violations() []Violation { return r.violations }
 func (r *Report) Dropped() int { return r.dropped }
 
 // probe returns a report for trying a value against one alternative of a
-// oneOf or anyOf: same settings, own violations. It is valid until the
-// next probe.
-func (r *Report) probe() *Report {
+// oneOf or anyOf at p: same settings, own violations. It is valid until
+// the next probe. It returns nil when the request has used up its
+// budget of probes: then the alternative is taken as failed, untried,
+// and a maxWork violation says why. Without the budget, alternatives
+// that both descend into a recursive schema would cost time exponential
+// in the input's depth.
+func (r *Report) probe(p *Path) *Report {
+	top := r
+	if r.top != nil {
+		top = r.top
+	}
+	top.probes++
+	if top.probes > top.maxProbes() {
+		if !top.exhausted {
+			top.exhausted = true
+			top.Add(p, "maxWork", "the value needs more than %d checks of alternatives", top.maxProbes())
+		}
+		if r != top {
+			// The alternative being probed fails too.
+			r.dropped++
+		}
+		return nil
+	}
 	if r.scratch == nil {
 		r.scratch = new(Report)
 	}
 	*r.scratch = Report{Max: 1, Strict: r.Strict, Formats: r.Formats, ReadOnlyForbidden: r.ReadOnlyForbidden,
 		WriteOnlyForbidden: r.WriteOnlyForbidden, MaxDepth: r.MaxDepth, MaxNumberLength: r.MaxNumberLength,
-		quiet: true, scratch: r.scratch.scratch}
+		MaxProbes: r.MaxProbes, quiet: true, scratch: r.scratch.scratch, top: top}
 	return r.scratch
+}
+
+func (r *Report) maxProbes() int {
+	if r.MaxProbes <= 0 {
+		return DefaultMaxProbes
+	}
+	return r.MaxProbes
 }
 
 // echo renders v for a detail, cut short so that the body never repeats

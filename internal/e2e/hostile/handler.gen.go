@@ -43,6 +43,7 @@ func NewHandler(s Server, sec Security, opts ...Option) (http.Handler, error) {
 			h.serveListDocuments,
 			h.serveCreateDocument,
 			h.serveReplaceDocument,
+			h.serveEvaluate,
 			h.serveCreatePayment,
 		},
 	})
@@ -202,6 +203,37 @@ func (h *handler) serveReplaceDocument(w http.ResponseWriter, r *http.Request, p
 		}
 	}
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeReplaceDocument(w))
+}
+
+func (h *handler) serveEvaluate(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
+	var req EvaluateRequest
+	_ = principals
+	vr := h.cfg.NewReport()
+	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body, validateExpr, &vr)
+	if err != nil {
+		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	if !vr.OK() {
+		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
+		return
+	}
+	resp, err := h.server.Evaluate(r.Context(), req)
+	if err != nil {
+		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	if resp == nil {
+		h.cfg.ErrorWriter(w, r, errors.New("Evaluate returned neither an answer nor an error"))
+		return
+	}
+	if h.cfg.ValidateResponses {
+		if err := httpapi.CheckAnswer(r, h.cfg, resp.checkEvaluate); err != nil {
+			h.cfg.ErrorWriter(w, r, err)
+			return
+		}
+	}
+	httpapi.WriteFailed(w, r, h.cfg, resp.writeEvaluate(w))
 }
 
 func (h *handler) serveCreatePayment(w http.ResponseWriter, r *http.Request, principals auth.Principals) {

@@ -61,6 +61,11 @@ func (s *docs) StoreBlob(_ context.Context, req hostile.StoreBlobRequest) (hosti
 	return hostile.NewStoreBlob204Response(), nil
 }
 
+func (s *docs) Evaluate(_ context.Context, req hostile.EvaluateRequest) (hostile.EvaluateResponse, error) {
+	s.hit()
+	return hostile.NewEvaluate204Response(), nil
+}
+
 func (s *docs) ListDocuments(_ context.Context, req hostile.ListDocumentsRequest) (hostile.ListDocumentsResponse, error) {
 	s.hit()
 	s.list = &req
@@ -407,4 +412,24 @@ func TestContentLengthLieCommitsNoMemory(t *testing.T) {
 func newHandlerNoT(s *docs, opts ...hostile.Option) (http.Handler, error) {
 	opts = append([]hostile.Option{httpapi.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
 	return hostile.NewHandler(s, hostile.Security{}, opts...)
+}
+
+func TestAlternativesOfARecursiveSchemaAreBounded(t *testing.T) {
+	// Every level matches only the second alternative, after the first was
+	// tried all the way down: 2^depth probes without a budget.
+	expr := func(depth int) string {
+		return strings.Repeat(`{"fn":"f","args":[`, depth) + `{"fn":"leaf"}` + strings.Repeat(`]}`, depth)
+	}
+	s := &docs{}
+	accepted(t, s, send(newHandler(t, s), "POST", "/expressions", "application/json", expr(10)))
+
+	s = &docs{}
+	w := send(newHandler(t, s), "POST", "/expressions", "application/json", expr(30))
+	refused(t, s, w, http.StatusBadRequest, "/body"+strings.Repeat("/args/0", 30), "maxWork")
+
+	s = &docs{}
+	w = send(newHandler(t, s, httpapi.WithMaxProbes(100)), "POST", "/expressions", "application/json", expr(10))
+	if w.Code != http.StatusBadRequest || s.reached != 0 {
+		t.Fatalf("status %d, reached %d", w.Code, s.reached)
+	}
 }

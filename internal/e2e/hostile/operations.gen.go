@@ -18,6 +18,7 @@ func operations() []auth.Operation {
 		{ID: "listDocuments", Method: "GET", Path: "/documents", Pattern: "GET /documents"},
 		{ID: "createDocument", Method: "POST", Path: "/documents", Pattern: "POST /documents"},
 		{ID: "replaceDocument", Method: "PUT", Path: "/documents/{id}", Pattern: "PUT /documents/{id}"},
+		{ID: "evaluate", Method: "POST", Path: "/expressions", Pattern: "POST /expressions"},
 		{ID: "createPayment", Method: "POST", Path: "/payments", Pattern: "POST /payments"},
 	}
 }

@@ -113,6 +113,32 @@ func (r ReplaceDocument204Response) writeReplaceDocument(w http.ResponseWriter) 
 	return httpapi.WriteEmptyAnswer(w, r.Headers, 204)
 }
 
+// EvaluateResponse is one of the answers Evaluate declares: the
+// Evaluate*Response types.
+type EvaluateResponse interface {
+	writeEvaluate(w http.ResponseWriter) error
+	checkEvaluate(vr *validate.Report)
+}
+
+// Evaluate204Response is the 204 answer of Evaluate.
+//
+// evaluated
+type Evaluate204Response struct {
+	// Headers are added to the answer.
+	Headers http.Header
+}
+
+// NewEvaluate204Response returns the 204 answer of Evaluate.
+func NewEvaluate204Response() Evaluate204Response {
+	return Evaluate204Response{}
+}
+
+func (Evaluate204Response) checkEvaluate(*validate.Report) {}
+
+func (r Evaluate204Response) writeEvaluate(w http.ResponseWriter) error {
+	return httpapi.WriteEmptyAnswer(w, r.Headers, 204)
+}
+
 // CreatePaymentResponse is one of the answers CreatePayment declares: the
 // CreatePayment*Response types.
 type CreatePaymentResponse interface {

@@ -20,6 +20,8 @@ type Server interface {
 	CreateDocument(ctx context.Context, req CreateDocumentRequest) (CreateDocumentResponse, error)
 	// ReplaceDocument serves PUT /documents/{id}.
 	ReplaceDocument(ctx context.Context, req ReplaceDocumentRequest) (ReplaceDocumentResponse, error)
+	// Evaluate serves POST /expressions.
+	Evaluate(ctx context.Context, req EvaluateRequest) (EvaluateResponse, error)
 	// CreatePayment serves POST /payments.
 	CreatePayment(ctx context.Context, req CreatePaymentRequest) (CreatePaymentResponse, error)
 }
@@ -45,6 +47,11 @@ func (Unimplemented) CreateDocument(context.Context, CreateDocumentRequest) (Cre
 
 // ReplaceDocument answers 501 Not Implemented.
 func (Unimplemented) ReplaceDocument(context.Context, ReplaceDocumentRequest) (ReplaceDocumentResponse, error) {
+	return nil, httpapi.ErrNotImplemented
+}
+
+// Evaluate answers 501 Not Implemented.
+func (Unimplemented) Evaluate(context.Context, EvaluateRequest) (EvaluateResponse, error) {
 	return nil, httpapi.ErrNotImplemented
 }
 
@@ -83,6 +90,12 @@ type ReplaceDocumentRequest struct {
 	// but limited in size; ContentType is its media type.
 	RawBody     io.ReadCloser
 	ContentType string
+}
+
+// EvaluateRequest is the input of Evaluate, bound and checked before Evaluate is called.
+type EvaluateRequest struct {
+	// Body is the decoded JSON request body.
+	Body Expr
 }
 
 // CreatePaymentRequest is the input of CreatePayment, bound and checked before CreatePayment is called.

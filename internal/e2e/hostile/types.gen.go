@@ -29,6 +29,78 @@ type Document struct {
 	Tree       *Node             `json:"tree,omitempty"`
 }
 
+// Expr holds any of: Expr0, Expr1.
+//
+// Both alternatives descend into the arguments, so that a naive validator tries 2^depth paths.
+type Expr struct {
+	raw json.RawMessage
+}
+
+// AsExpr0 decodes the value as a Expr0, matching member names
+// exactly, as the validator did.
+func (u Expr) AsExpr0() (Expr0, error) {
+	var v Expr0
+	err := validate.UnmarshalExact(u.raw, &v)
+	return v, err
+}
+
+// FromExpr0 sets the value to v.
+func (u *Expr) FromExpr0(v Expr0) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	u.raw = raw
+	return nil
+}
+
+// AsExpr1 decodes the value as a Expr1, matching member names
+// exactly, as the validator did.
+func (u Expr) AsExpr1() (Expr1, error) {
+	var v Expr1
+	err := validate.UnmarshalExact(u.raw, &v)
+	return v, err
+}
+
+// FromExpr1 sets the value to v.
+func (u *Expr) FromExpr1(v Expr1) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	u.raw = raw
+	return nil
+}
+
+// MarshalJSON returns the value as JSON.
+func (u Expr) MarshalJSON() ([]byte, error) {
+	if u.raw == nil {
+		return []byte("null"), nil
+	}
+	return u.raw, nil
+}
+
+// UnmarshalJSON keeps data for the As methods to decode.
+func (u *Expr) UnmarshalJSON(data []byte) error {
+	if !json.Valid(data) {
+		return errors.New("Expr: invalid JSON")
+	}
+	u.raw = append(u.raw[:0], data...)
+	return nil
+}
+
+// Expr0 is an object of the spec.
+type Expr0 struct {
+	Args []Expr `json:"args,omitempty"`
+	Op   string `json:"op"`
+}
+
+// Expr1 is an object of the spec.
+type Expr1 struct {
+	Args []Expr `json:"args,omitempty"`
+	Fn   string `json:"fn"`
+}
+
 // Filter is an object of the spec.
 type Filter struct {
 	Limit *int    `json:"limit,omitempty"`

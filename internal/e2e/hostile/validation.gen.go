@@ -27,6 +27,8 @@ var (
 	bounds16 = validate.ObjectBounds{MinProperties: 0, MaxProperties: 4}
 	bounds17 = validate.ArrayBounds{MinItems: 0, MaxItems: 100000, UniqueItems: false}
 	bounds18 = validate.ArrayBounds{MinItems: 0, MaxItems: 5, UniqueItems: false}
+	bounds19 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"args": true, "op": true}, Closed: false}
+	bounds20 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"args": true, "fn": true}, Closed: false}
 )
 
 func checkObject(r *validate.Report, p *validate.Path, v any) {
@@ -316,6 +318,60 @@ func validateDocument(r *validate.Report, p *validate.Path, v any) {
 			validateNode(r, &q, x)
 		}
 	}
+}
+
+func validateExpr0Args(r *validate.Report, p *validate.Path, v any) {
+	if !r.CheckType(p, v, validate.TypeArray) {
+		return
+	}
+	if a, ok := v.([]any); ok {
+		for i, item := range a {
+			q := p.Index(i)
+			validateExpr(r, &q, item)
+		}
+	}
+}
+
+func validateExpr0(r *validate.Report, p *validate.Path, v any) {
+	if !r.CheckType(p, v, validate.TypeObject) {
+		return
+	}
+	if o, ok := v.(map[string]any); ok {
+		r.Object(p, o, &bounds19)
+		if x, ok := o["args"]; ok {
+			q := p.Key("args")
+			validateExpr0Args(r, &q, x)
+		}
+		if x, ok := o["op"]; ok {
+			q := p.Key("op")
+			checkString(r, &q, x)
+		} else {
+			r.Required(p, "op")
+		}
+	}
+}
+
+func validateExpr1(r *validate.Report, p *validate.Path, v any) {
+	if !r.CheckType(p, v, validate.TypeObject) {
+		return
+	}
+	if o, ok := v.(map[string]any); ok {
+		r.Object(p, o, &bounds20)
+		if x, ok := o["args"]; ok {
+			q := p.Key("args")
+			validateExpr0Args(r, &q, x)
+		}
+		if x, ok := o["fn"]; ok {
+			q := p.Key("fn")
+			checkString(r, &q, x)
+		} else {
+			r.Required(p, "fn")
+		}
+	}
+}
+
+func validateExpr(r *validate.Report, p *validate.Path, v any) {
+	r.AnyOf(p, v, validateExpr0, validateExpr1)
 }
 
 // decodeDocument reads a Document from JSON and checks it in one pass.
