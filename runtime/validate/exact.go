@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -48,6 +49,23 @@ func orRoot(loc string) string {
 // struct types exactly are left out before encoding/json sees them, so
 // that its case-insensitive matching never applies.
 func Assign(v any, target any) error {
+	// Free-form values need no matching: they take v as it is, with
+	// numbers as encoding/json gives them.
+	switch t := target.(type) {
+	case *map[string]any:
+		if o, ok := v.(map[string]any); ok || v == nil {
+			*t = o
+			return floats(o)
+		}
+	case *any:
+		*t = v
+		return floatsIn(t)
+	case *[]any:
+		if a, ok := v.([]any); ok || v == nil {
+			*t = a
+			return floats(a)
+		}
+	}
 	rv := reflect.ValueOf(target)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return errors.New("validate: Assign needs a non-nil pointer")
@@ -165,4 +183,59 @@ func jsonFields(t reflect.Type, fields map[string]reflect.Type, depth int) {
 	for _, et := range embedded {
 		jsonFields(et, fields, depth+1)
 	}
+}
+
+// ErrNumberRange is returned for a number beyond float64 where a
+// free-form value must hold it as one.
+var ErrNumberRange = errors.New("number is out of range")
+
+// floats turns the json.Number values in v, a map[string]any or []any,
+// into float64 in place, as json.Unmarshal into an interface gives them.
+func floats(v any) error {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, y := range x {
+			if n, ok := y.(json.Number); ok {
+				f, err := numberFloat(n)
+				if err != nil {
+					return err
+				}
+				x[k] = f
+			} else if err := floats(y); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, y := range x {
+			if n, ok := y.(json.Number); ok {
+				f, err := numberFloat(n)
+				if err != nil {
+					return err
+				}
+				x[i] = f
+			} else if err := floats(y); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func floatsIn(p *any) error {
+	if n, ok := (*p).(json.Number); ok {
+		f, err := numberFloat(n)
+		*p = f
+		return err
+	}
+	return floats(*p)
+}
+
+// numberFloat converts as encoding/json does, refusing what float64
+// cannot hold.
+func numberFloat(n json.Number) (float64, error) {
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", echoText(string(n)), ErrNumberRange)
+	}
+	return f, nil
 }

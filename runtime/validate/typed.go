@@ -3,6 +3,7 @@ package validate
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 )
 
 // DecodeRaw reads the next value, at p, checks it with check (when not
@@ -39,7 +40,10 @@ func (d *Decoder) DecodeRaw(p *Path, check Func, target any) {
 	} else {
 		err = Assign(v, target)
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrNumberRange):
+		d.R.Add(p, "format", "%v", err)
+	case err != nil:
 		d.R.Add(p, "type", "cannot be decoded: %v", err)
 	}
 }
