@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strings"
 )
@@ -16,24 +17,27 @@ var errMalformed = errors.New("malformed credential")
 // request carries what Extract needs from one request, so that a query
 // string is parsed at most once however many schemes read it.
 type request struct {
-	r     *http.Request
-	query url.Values
+	r        *http.Request
+	query    url.Values
+	queryErr error
 }
 
-func (rq *request) queryValue(name string) (string, bool) {
+// queryValues returns the values of the query parameter name. A query
+// that does not parse in full (a bad escape, a semicolon separator, more
+// parameters than net/url accepts) may hide a value of name that the
+// parser skipped, so it is reported as an error rather than as "absent".
+func (rq *request) queryValues(name string) ([]string, error) {
 	if rq.query == nil {
-		// A query that does not parse cannot carry a key we could trust.
 		q, err := url.ParseQuery(rq.r.URL.RawQuery)
-		if err != nil && q == nil {
+		if q == nil {
 			q = url.Values{}
 		}
-		rq.query = q
+		rq.query, rq.queryErr = q, err
 	}
-	vs, ok := rq.query[name]
-	if !ok || len(vs) == 0 {
-		return "", false
+	if rq.queryErr != nil {
+		return nil, errMalformed
 	}
-	return vs[0], true
+	return rq.query[name], nil
 }
 
 // Extract reads the credential for scheme s from the place s declares and
@@ -76,27 +80,15 @@ func (rq *request) extract(s *Scheme) (Credential, bool, error) {
 		c.Username, c.Password = user, pass
 		return c, true, nil
 	case APIKeyAuth:
-		var v string
-		var ok bool
-		switch s.In {
-		case InHeader:
-			v = rq.r.Header.Get(s.KeyName)
-			ok = v != ""
-		case InQuery:
-			v, ok = rq.queryValue(s.KeyName)
-		case InCookie:
-			if ck, err := rq.r.Cookie(s.KeyName); err == nil {
-				v, ok = ck.Value, true
-			}
-		}
+		v, ok, err := rq.apiKey(s)
 		if !ok {
 			return c, false, nil
 		}
 		c.Token = v
-		if v == "" {
-			return c, true, errMalformed
+		if err == nil && v == "" {
+			err = errMalformed
 		}
-		return c, true, nil
+		return c, true, err
 	case MutualTLS:
 		// Only a chain the TLS stack verified counts; PeerCertificates
 		// alone prove nothing.
@@ -109,11 +101,84 @@ func (rq *request) extract(s *Scheme) (Credential, bool, error) {
 	return c, false, nil
 }
 
+// apiKey returns the key that s's header, query parameter or cookie
+// carries. It reports a key as presented as soon as its name appears,
+// and as malformed when the name appears more than once: of two values
+// one may have been checked and the other acted upon, so neither is
+// used, and the request is never taken for one that presented nothing.
+func (rq *request) apiKey(s *Scheme) (string, bool, error) {
+	switch s.In {
+	case InHeader:
+		vs := rq.r.Header.Values(s.KeyName)
+		switch len(vs) {
+		case 0:
+			return "", false, nil
+		case 1:
+			return vs[0], true, nil
+		}
+		return "", true, errMalformed
+	case InQuery:
+		vs, err := rq.queryValues(s.KeyName)
+		switch {
+		case err != nil:
+			return "", true, err
+		case len(vs) == 0:
+			return "", false, nil
+		case len(vs) > 1:
+			return "", true, errMalformed
+		}
+		return vs[0], true, nil
+	case InCookie:
+		switch cookieCount(rq.r.Header, s.KeyName) {
+		case 0:
+			return "", false, nil
+		case 1:
+		default:
+			return "", true, errMalformed
+		}
+		// net/http drops a cookie whose value it cannot parse; one that
+		// is named but not returned is malformed, not absent.
+		cs := rq.r.CookiesNamed(s.KeyName)
+		if len(cs) != 1 {
+			return "", true, errMalformed
+		}
+		return cs[0].Value, true, nil
+	}
+	return "", false, nil
+}
+
+// cookieCount returns how many cookies named name the Cookie header lines
+// of h carry, whatever their values, splitting them as net/http does.
+func cookieCount(h http.Header, name string) int {
+	n := 0
+	for _, line := range h["Cookie"] {
+		for part := range strings.SplitSeq(line, ";") {
+			k, _, _ := strings.Cut(part, "=")
+			if textproto.TrimString(k) == name {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // authorization returns the parameters of the Authorization header when its
 // auth-scheme is scheme, matched case-insensitively as RFC 7235 §2.1 says.
 // A header for another auth-scheme is not a credential of this one.
+//
+// Several Authorization header lines, or an empty one, are a malformed
+// credential of every scheme that reads the header: which line a proxy,
+// a framework or this server would pick differs, so none is picked, and
+// such a request is never taken for one that presented nothing.
 func authorization(h http.Header, scheme string) (string, bool, error) {
-	v := h.Get("Authorization")
+	vs := h.Values("Authorization")
+	switch {
+	case len(vs) == 0:
+		return "", false, nil
+	case len(vs) > 1 || strings.TrimSpace(vs[0]) == "":
+		return "", true, errMalformed
+	}
+	v := vs[0]
 	if len(v) < len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
 		return "", false, nil
 	}

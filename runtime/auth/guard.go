@@ -158,6 +158,8 @@ func (g *Guard) Check(r *http.Request, req *Requirement) (Principals, *Denial) {
 	if anonymous {
 		// {} admits the caller only if nothing it presented failed: a bad
 		// credential is answered, never silently downgraded to anonymous.
+		// A malformed one counts as presented, and so do several
+		// Authorization lines, an empty one, or a repeated API key.
 		failed := false
 		for s := range req.schemes {
 			if res := ev.result(s); res.presented && res.principal == nil {

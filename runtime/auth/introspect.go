@@ -38,7 +38,8 @@ type IntrospectionConfig struct {
 	ClientID     string
 	ClientSecret string
 	// HTTPClient calls the endpoint. The default is a client with a 10
-	// second timeout.
+	// second timeout. Either way, a redirect to another host or scheme is
+	// never followed.
 	HTTPClient *http.Client
 	// CacheSize is the most introspection results kept; when full, the
 	// oldest is evicted. The default is 1024; a negative size disables
@@ -84,8 +85,11 @@ type introspectVerifier struct {
 // authorization server's OAuth 2.0 token introspection endpoint (RFC 7662)
 // about each token, caching active results as cfg says. It fails closed:
 // an inactive token, an unreachable endpoint, an error status or an
-// unreadable response all reject the token. Subject comes from "sub" (or
-// "username"), Scopes from "scope", and Claims is the whole response.
+// unreadable response all reject the token, and so does a response whose
+// "token_type", "token_use" or "typ" names anything but an access token
+// (a refresh token or an ID token, say: see IntrospectedKindError).
+// Subject comes from "sub" (or "username"), Scopes from "scope", and
+// Claims is the whole response.
 func NewIntrospection(cfg IntrospectionConfig) (Verifier, error) {
 	if cfg.URL == "" {
 		return nil, errors.New("auth: introspection: URL is required")
@@ -103,10 +107,7 @@ func NewIntrospection(cfg IntrospectionConfig) (Verifier, error) {
 		cfg.CacheTTL = defaultIntrospectionCacheTTL
 	}
 	cfg.Audience = slices.Clone(cfg.Audience)
-	v := &introspectVerifier{cfg: cfg, client: cfg.HTTPClient, now: cfg.Now}
-	if v.client == nil {
-		v.client = &http.Client{Timeout: defaultHTTPTimeout}
-	}
+	v := &introspectVerifier{cfg: cfg, client: sameOriginClient(cfg.HTTPClient), now: cfg.Now}
 	if v.now == nil {
 		v.now = time.Now
 	}
@@ -186,6 +187,9 @@ func (v *introspectVerifier) check(claims map[string]any, now time.Time) (*intro
 	if active, _ := claims["active"].(bool); !active {
 		return nil, errIntrospectInactive
 	}
+	if err := introspectAccessToken(claims); err != nil {
+		return nil, err
+	}
 	expires := now.Add(v.cfg.CacheTTL)
 	if raw, ok := claims["exp"]; ok {
 		exp, ok := raw.(float64)
@@ -228,6 +232,62 @@ func (v *introspectVerifier) check(claims map[string]any, now time.Time) (*intro
 		e.scopes = strings.Fields(s)
 	}
 	return e, nil
+}
+
+// introspectKinds lists the response members in which authorization
+// servers name the kind of an introspected token, each with the values
+// (matched case-insensitively) that name an access token. An endpoint
+// asked about a refresh token or an ID token may well answer "active",
+// so a response that names any other kind is refused.
+var introspectKinds = []struct {
+	member string
+	access []string
+}{
+	// RFC 7662 §2.2: the type of RFC 6749 §5.1, "Bearer" for a bearer
+	// access token; some servers write the token_type_hint spelling.
+	// "DPoP" and other proof-of-possession types are refused: their
+	// proof is not checked here.
+	{"token_type", []string{"Bearer", "access_token", "access"}},
+	// Ory Hydra ("access_token", "refresh_token") and Amazon Cognito
+	// ("access", "id").
+	{"token_use", []string{"access_token", "access"}},
+	// Keycloak ("Bearer", "Refresh", "Offline", "ID", ...) and the media
+	// type of RFC 9068 access tokens.
+	{"typ", []string{"Bearer", "at+jwt", "application/at+jwt"}},
+}
+
+// introspectAccessToken refuses a response that names its token as
+// something other than an access token, or that names it with a value
+// that is not a string. A response that names no kind is accepted.
+func introspectAccessToken(claims map[string]any) error {
+	for _, k := range introspectKinds {
+		raw, ok := claims[k.member]
+		if !ok {
+			continue
+		}
+		v, ok := raw.(string)
+		if !ok {
+			return fmt.Errorf("auth: introspection: %q is not a string", k.member)
+		}
+		if !slices.ContainsFunc(k.access, func(a string) bool { return strings.EqualFold(a, v) }) {
+			return &IntrospectedKindError{Member: k.member, Value: v}
+		}
+	}
+	return nil
+}
+
+// IntrospectedKindError reports an introspection response that names its
+// token as something other than an access token, such as a refresh token
+// or an ID token: such a token is never accepted as a credential.
+type IntrospectedKindError struct {
+	// Member is the response member that named the kind, such as
+	// "token_type", and Value what it said, such as "refresh_token".
+	Member, Value string
+}
+
+// Error names the member and its value.
+func (e *IntrospectedKindError) Error() string {
+	return fmt.Sprintf("auth: introspection: %s %q does not name an access token", e.Member, e.Value)
 }
 
 // introspectAudienceOK reports whether aud (a string or an array of

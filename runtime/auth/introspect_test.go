@@ -3,6 +3,7 @@ package auth
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -267,4 +268,66 @@ func TestNewIntrospectionRequiresURL(t *testing.T) {
 			t.Errorf("NewIntrospection(%+v) succeeded", cfg)
 		}
 	}
+}
+
+// TestIntrospectedRefreshTokenIsRefused: an endpoint may answer "active"
+// for a refresh token or an ID token; a response whose token_type,
+// token_use or typ names anything but an access token is refused, and is
+// not cached. Responses that name an access token, or no kind, pass.
+func TestIntrospectedRefreshTokenIsRefused(t *testing.T) {
+	tests := []struct {
+		member string
+		value  any
+		ok     bool
+	}{
+		{"token_type", "Bearer", true},
+		{"token_type", "bearer", true},
+		{"token_type", "access_token", true},
+		{"token_use", "access", true},
+		{"token_use", "access_token", true},
+		{"typ", "Bearer", true},
+		{"typ", "at+jwt", true},
+		{"token_type", "refresh_token", false},
+		{"token_type", "Refresh", false},
+		{"token_type", "id_token", false},
+		{"token_type", "DPoP", false},
+		{"token_type", "", false},
+		{"token_type", true, false},
+		{"token_use", "refresh", false},
+		{"token_use", "refresh_token", false},
+		{"token_use", "id", false},
+		{"token_use", "id_token", false},
+		{"token_use", []any{"access"}, false},
+		{"typ", "Refresh", false},
+		{"typ", "Offline", false},
+		{"typ", "ID", false},
+	}
+	srv := newIntrospectionServer(t)
+	v := newIntrospection(t, srv.config())
+	for i, tt := range tests {
+		token := "opaque-token-" + string(rune('a'+i))
+		resp := activeResponse()
+		resp[tt.member] = tt.value
+		srv.add(token, resp)
+		if tt.ok {
+			mustAccept(t, v, token)
+			continue
+		}
+		before := srv.hits.Load()
+		for range 2 {
+			err := mustReject(t, v, token)
+			var kind *IntrospectedKindError
+			if s, isString := tt.value.(string); isString && (!errors.As(err, &kind) || kind.Member != tt.member || kind.Value != s) {
+				t.Errorf("%s %q: error %v, want an IntrospectedKindError", tt.member, s, err)
+			}
+		}
+		if n := srv.hits.Load() - before; n != 2 {
+			t.Errorf("%s %v: %d requests for two attempts, want 2: a refusal is never cached", tt.member, tt.value, n)
+		}
+	}
+	// Both members present: each must name an access token.
+	resp := activeResponse()
+	resp["token_type"], resp["token_use"] = "Bearer", "refresh_token"
+	srv.add("mixed-token", resp)
+	mustReject(t, v, "mixed-token")
 }

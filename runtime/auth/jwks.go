@@ -9,7 +9,9 @@ package auth
 // security and operations: refreshes triggered by unknown key ids are rate
 // limited and single-flight, a failing endpoint never evicts cached keys,
 // the first fetch is lazy, response sizes are bounded, no background
-// goroutine runs, and "jku", "x5u" and "x5c" are never followed or trusted.
+// goroutine runs, "jku", "x5u" and "x5c" are never followed or trusted,
+// redirects never lead to another host or scheme, and an https discovery
+// document cannot send us to an http key set.
 
 import (
 	"context"
@@ -24,6 +26,8 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -41,6 +45,59 @@ const (
 )
 
 var errJWKSRateLimited = errors.New("key set refresh rate limited")
+
+// errCrossOriginRedirect is the error of a redirect that sameOriginClient
+// refuses to follow.
+var errCrossOriginRedirect = errors.New("redirect to another host or scheme refused")
+
+// maxRedirects is how many redirects sameOriginClient follows, as many as
+// net/http's default policy.
+const maxRedirects = 10
+
+// sameOriginClient returns a copy of c (of a client with a 10 second
+// timeout when c is nil) that follows a redirect only to the scheme and
+// host (with port) of the request that started it, and then only as c's
+// own CheckRedirect allows. Key sets, discovery documents and
+// introspection answers are trusted for where they come from: a redirect
+// must not move that trust to another origin, nor downgrade https to
+// http, nor carry an introspected token's form body (which 307 and 308
+// redirects resend) elsewhere.
+func sameOriginClient(c *http.Client) *http.Client {
+	if c == nil {
+		c = &http.Client{Timeout: defaultHTTPTimeout}
+	}
+	cp := *c
+	next := c.CheckRedirect
+	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		first := via[0].URL
+		if req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host) {
+			return fmt.Errorf("%w: from %s to %s", errCrossOriginRedirect, first.Redacted(), req.URL.Redacted())
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		return nil
+	}
+	return &cp
+}
+
+// isLoopback reports whether the URL raw names a loopback host:
+// "localhost" or a loopback IP address.
+func isLoopback(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
 
 // jwksSnapshot is an immutable view of a fetched key set.
 type jwksSnapshot struct {
@@ -97,9 +154,7 @@ func newJWKSCache(cfg JWTConfig) (*jwksCache, error) {
 	if c.maxAge == 0 {
 		c.maxAge = defaultRefreshInterval
 	}
-	if c.client == nil {
-		c.client = &http.Client{Timeout: defaultHTTPTimeout}
-	}
+	c.client = sameOriginClient(c.client)
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -249,27 +304,33 @@ func (c *jwksCache) discover(ctx context.Context) (jwksURI, issuer string, err e
 	if err := jwksCheckURL(doc.JWKSURI); err != nil {
 		return "", "", fmt.Errorf("discovery document from %s: jwks_uri: %w", c.discoveryURL, err)
 	}
+	// Keys fetched over plain http are anyone's on the way: a document
+	// must not name them, unless it is a test's or a developer's own
+	// server on a loopback address.
+	if u, _ := url.Parse(doc.JWKSURI); u.Scheme != "https" && !isLoopback(c.discoveryURL) {
+		return "", "", fmt.Errorf("discovery document from %s: jwks_uri %s is not https (http is accepted only from a discovery URL on a loopback host)", c.discoveryURL, u.Redacted())
+	}
 	return doc.JWKSURI, doc.Issuer, nil
 }
 
-// fetchBounded GETs url and returns its body, which must come with status
+// fetchBounded GETs target and returns its body, which must come with status
 // 200 and hold at most maxRemoteDocBytes bytes.
-func fetchBounded(ctx context.Context, client *http.Client, url string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+func fetchBounded(ctx context.Context, client *http.Client, target string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", url, err)
+		return nil, fmt.Errorf("GET %s: %w", target, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", url, err)
+		return nil, fmt.Errorf("GET %s: %w", target, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		return nil, fmt.Errorf("GET %s: status %s", url, resp.Status)
+		return nil, fmt.Errorf("GET %s: status %s", target, resp.Status)
 	}
-	return readBounded(resp.Body, url)
+	return readBounded(resp.Body, target)
 }
 
 // readBounded reads r to its end, failing when it has more than

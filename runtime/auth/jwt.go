@@ -60,11 +60,13 @@ type JWTConfig struct {
 	// as https://idp.example/.well-known/openid-configuration. It is
 	// fetched lazily on the first Verify; its "issuer" must equal Issuer
 	// when Issuer is set (and is adopted as Issuer otherwise), and its
-	// "jwks_uri" is then used as JWKSURL.
+	// "jwks_uri" is then used as JWKSURL. That jwks_uri must be https,
+	// unless DiscoveryURL names a loopback host (a test's server).
 	DiscoveryURL string
 
 	// HTTPClient fetches discovery documents and key sets. The default is a
-	// client with a 10 second timeout.
+	// client with a 10 second timeout. Either way, a redirect to another
+	// host or scheme is never followed.
 	HTTPClient *http.Client
 
 	// Leeway is the clock skew tolerated when checking "exp", "nbf" and

@@ -122,12 +122,13 @@ func (c *caller) may(grant string) bool {
 
 // authenticateClient authenticates the client by HTTP Basic (RFC 6749
 // §2.3.1) or by client_id and client_secret in the body, never both.
-// Failures count against the client address.
-func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form url.Values, addr string) (*caller, *oauthError) {
+// Failures count against the client address: they keep att, the attempt
+// reserved under it.
+func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form url.Values, att *attempt) (*caller, *oauthError) {
 	id, secret, basic := r.BasicAuth()
 	if authz := r.Header.Get("Authorization"); !basic && authz != "" {
 		tried := len(authz) >= 6 && strings.EqualFold(authz[:6], "basic ")
-		return nil, s.clientFailed(ctx, addr, tried)
+		return nil, s.clientFailed(att, tried)
 	}
 	formID, formSecret := form.Get("client_id"), form.Get("client_secret")
 	_, hasFormSecret := form["client_secret"]
@@ -140,7 +141,7 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 		id, err1 = url.QueryUnescape(id)
 		secret, err2 = url.QueryUnescape(secret)
 		if err1 != nil || err2 != nil || id == "" {
-			return nil, s.clientFailed(ctx, addr, true)
+			return nil, s.clientFailed(att, true)
 		}
 	} else {
 		id, secret = formID, formSecret
@@ -159,7 +160,7 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 		if basic || hasFormSecret {
 			_ = password.Check(s.dummySecret, secret) // as long as a wrong secret
 		}
-		return nil, s.clientFailed(ctx, addr, basic)
+		return nil, s.clientFailed(att, basic)
 	}
 	if c.SecretHash == "" {
 		if basic || hasFormSecret {
@@ -168,54 +169,80 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 		return &caller{id: id, client: c, public: true}, nil
 	}
 	if !basic && !hasFormSecret {
-		return nil, s.clientFailed(ctx, addr, false)
+		return nil, s.clientFailed(att, false)
 	}
 	if err := password.Check(c.SecretHash, secret); err != nil {
 		if !errors.Is(err, password.ErrMismatch) {
 			s.log.ErrorContext(ctx, "issuer: client secret check", slog.String("client_id", id), slog.Any("error", err))
 		}
-		return nil, s.clientFailed(ctx, addr, basic)
+		return nil, s.clientFailed(att, basic)
 	}
 	return &caller{id: id, client: c, basic: basic}, nil
 }
 
-// clientFailed counts a failed client authentication and returns the
-// invalid_client answer.
-func (s *Server) clientFailed(ctx context.Context, addr string, basic bool) *oauthError {
-	s.addFailure(ctx, "addr:"+addr)
+// clientFailed counts a failed client authentication against att and
+// returns the invalid_client answer.
+func (s *Server) clientFailed(att *attempt, basic bool) *oauthError {
+	att.fail()
 	return &oauthError{status: http.StatusUnauthorized, code: "invalid_client", description: "client authentication failed", basic: basic}
 }
 
-// throttled returns a 429 answer when one of keys has reached the limit of
-// failures, and nil otherwise. A store failure fails closed.
-func (s *Server) throttled(ctx context.Context, keys ...string) *oauthError {
-	if s.maxFailures < 0 {
-		return nil
-	}
-	var wait time.Duration
-	for _, k := range keys {
-		n, ttl, err := s.store.Failures(ctx, k)
-		if err != nil {
-			s.log.ErrorContext(ctx, "issuer: read failure counter", slog.Any("error", err))
-			return serverError()
-		}
-		if n >= s.maxFailures {
-			wait = max(wait, ttl, time.Second)
-		}
-	}
-	if wait == 0 {
-		return nil
-	}
-	s.log.WarnContext(ctx, "issuer: login throttled", slog.Duration("retry_after", wait))
-	return &oauthError{status: http.StatusTooManyRequests, code: "slow_down", description: "too many failed attempts; retry later", retryAfter: wait}
+// attempt is one login attempt reserved under a failure counter key
+// before any secret is checked. It counts as a failure unless it is
+// released: call fail when a secret was wrong, and release (typically
+// deferred) when the request is done.
+type attempt struct {
+	s      *Server
+	key    string
+	failed bool
+	done   bool
 }
 
-func (s *Server) addFailure(ctx context.Context, key string) {
+// reserve reserves an attempt under key, or returns the 429 answer when
+// key has reached the limit of failures. A store failure fails closed.
+// With throttling disabled it returns an attempt that does nothing.
+func (s *Server) reserve(ctx context.Context, key string) (*attempt, *oauthError) {
 	if s.maxFailures < 0 {
+		return &attempt{done: true}, nil
+	}
+	ok, wait, err := s.store.ReserveAttempt(ctx, key, s.maxFailures, s.window)
+	if err != nil {
+		s.log.ErrorContext(ctx, "issuer: reserve login attempt", slog.Any("error", err))
+		return nil, serverError()
+	}
+	if !ok {
+		wait = max(wait, time.Second)
+		s.log.WarnContext(ctx, "issuer: login throttled", slog.Duration("retry_after", wait))
+		return nil, &oauthError{status: http.StatusTooManyRequests, code: "slow_down", description: "too many failed attempts; retry later", retryAfter: wait}
+	}
+	return &attempt{s: s, key: key}, nil
+}
+
+// fail keeps the attempt counted as a failure.
+func (a *attempt) fail() { a.failed = true }
+
+// release gives the attempt back unless it failed or was released
+// already. It outlives a cancelled request: a right secret must not
+// count as a failure because the client went away.
+func (a *attempt) release(ctx context.Context) {
+	if a.failed || a.done {
 		return
 	}
-	if _, _, err := s.store.AddFailure(ctx, key, s.window); err != nil {
-		s.log.ErrorContext(ctx, "issuer: count failure", slog.Any("error", err))
+	a.done = true
+	if err := a.s.store.ReleaseAttempt(context.WithoutCancel(ctx), a.key); err != nil {
+		a.s.log.ErrorContext(ctx, "issuer: release login attempt", slog.Any("error", err))
+	}
+}
+
+// reset forgets every failure counted under the attempt's key, its own
+// included, after a right password.
+func (a *attempt) reset(ctx context.Context) {
+	if a.done {
+		return
+	}
+	a.done = true
+	if err := a.s.store.ResetFailures(context.WithoutCancel(ctx), a.key); err != nil {
+		a.s.log.ErrorContext(ctx, "issuer: reset failure counter", slog.Any("error", err))
 	}
 }
 
@@ -248,11 +275,14 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*tokenResponse, 
 	if grant == "" {
 		return nil, badRequest("invalid_request", "grant_type is missing")
 	}
-	addr := s.clientAddress(r)
-	if e := s.throttled(ctx, "addr:"+addr); e != nil {
+	// The attempt is reserved before any secret is checked, so that
+	// concurrent guesses cannot all pass a look at the counter first.
+	addrAttempt, e := s.reserve(ctx, "addr:"+s.clientAddress(r))
+	if e != nil {
 		return nil, e
 	}
-	c, e := s.authenticateClient(ctx, r, form, addr)
+	defer addrAttempt.release(ctx)
+	c, e := s.authenticateClient(ctx, r, form, addrAttempt)
 	if e != nil {
 		return nil, e
 	}
@@ -268,7 +298,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*tokenResponse, 
 	}
 	switch grant {
 	case GrantPassword:
-		return s.passwordGrant(ctx, c, form, addr, requested)
+		return s.passwordGrant(ctx, c, form, addrAttempt, requested)
 	case GrantClientCredentials:
 		return s.clientCredentialsGrant(ctx, c, requested)
 	default:
@@ -314,7 +344,9 @@ func grantScope(requested, allowed []string) ([]string, *oauthError) {
 	return requested, nil
 }
 
-func (s *Server) passwordGrant(ctx context.Context, c *caller, form url.Values, addr string, requested []string) (*tokenResponse, *oauthError) {
+// passwordGrant checks the resource owner's password, holding an attempt
+// reserved under the username as well as addrAttempt, and issues tokens.
+func (s *Server) passwordGrant(ctx context.Context, c *caller, form url.Values, addrAttempt *attempt, requested []string) (*tokenResponse, *oauthError) {
 	username, pw := form.Get("username"), form.Get("password")
 	if username == "" {
 		return nil, badRequest("invalid_request", "username is missing")
@@ -322,15 +354,19 @@ func (s *Server) passwordGrant(ctx context.Context, c *caller, form url.Values, 
 	if _, ok := form["password"]; !ok {
 		return nil, badRequest("invalid_request", "password is missing")
 	}
-	userKey := "user:" + username
-	if e := s.throttled(ctx, userKey, "addr:"+addr); e != nil {
+	userAttempt, e := s.reserve(ctx, "user:"+username)
+	if e != nil {
 		return nil, e
 	}
+	defer userAttempt.release(ctx)
 	sub, allowed, err := s.authenticate(ctx, username, pw)
 	if err != nil {
-		s.addFailure(ctx, userKey)
-		s.addFailure(ctx, "addr:"+addr)
+		userAttempt.fail()
+		addrAttempt.fail()
 		if errors.Is(err, ErrInvalidCredentials) {
+			if errors.Is(err, password.ErrPasswordTooLong) {
+				s.log.InfoContext(ctx, "issuer: password longer than bcrypt's 72 bytes refused")
+			}
 			return nil, badRequest("invalid_grant", "invalid username or password")
 		}
 		s.log.ErrorContext(ctx, "issuer: authenticate", slog.Any("error", err))
@@ -340,9 +376,7 @@ func (s *Server) passwordGrant(ctx context.Context, c *caller, form url.Values, 
 		s.log.ErrorContext(ctx, "issuer: authenticate returned an empty subject")
 		return nil, serverError()
 	}
-	if err := s.store.ResetFailures(ctx, userKey); err != nil {
-		s.log.ErrorContext(ctx, "issuer: reset failure counter", slog.Any("error", err))
-	}
+	userAttempt.reset(ctx)
 	if c.client != nil && len(c.client.Scopes) > 0 {
 		allowed = slices.DeleteFunc(slices.Clone(allowed), func(sc string) bool { return !slices.Contains(c.client.Scopes, sc) })
 	}
@@ -505,11 +539,12 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) *oauthError {
 	if token == "" {
 		return badRequest("invalid_request", "token is missing")
 	}
-	addr := s.clientAddress(r)
-	if e := s.throttled(ctx, "addr:"+addr); e != nil {
+	addrAttempt, e := s.reserve(ctx, "addr:"+s.clientAddress(r))
+	if e != nil {
 		return e
 	}
-	c, e := s.authenticateClient(ctx, r, form, addr)
+	defer addrAttempt.release(ctx)
+	c, e := s.authenticateClient(ctx, r, form, addrAttempt)
 	if e != nil {
 		return e
 	}

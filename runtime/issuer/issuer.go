@@ -172,6 +172,14 @@ type Throttle struct {
 	// address, may have in one Window; further attempts are answered 429
 	// with Retry-After until the window ends. Default 5; negative disables
 	// throttling.
+	//
+	// An attempt is counted before its secret is checked, and given back
+	// when the secret was right, so that however many guesses arrive at
+	// once, at most MaxFailures of them get a password or client secret
+	// checked. It follows that a username or an address cannot have more
+	// than MaxFailures requests to the token or revocation endpoint in
+	// progress at once: raise MaxFailures for clients (such as a backend
+	// behind one address) that make many concurrent token requests.
 	MaxFailures int
 	// Window is the length of the counting window, which starts with the
 	// first failure; default 15 minutes.

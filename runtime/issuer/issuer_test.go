@@ -966,3 +966,19 @@ func FuzzTokenEndpoint(f *testing.F) {
 		}
 	})
 }
+
+// TestLongBcryptPasswordIsInvalidGrant: a password longer than bcrypt's
+// 72 bytes whose first 72 bytes are right is a wrong password (400
+// invalid_grant), neither a login nor a server error.
+func TestLongBcryptPasswordIsInvalidGrant(t *testing.T) {
+	pw72 := strings.Repeat("p", password.MaxBcryptBytes)
+	h, err := password.HashBcrypt(pw72, bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *issuer.Config) {
+		c.Authenticate = issuer.Users([]issuer.User{{Username: "long", PasswordHash: h, Scopes: []string{"read"}}})
+	})
+	mustOK(t, e.login("long", pw72, ""))
+	wantError(t, e.login("long", pw72+"-suffix", ""), http.StatusBadRequest, "invalid_grant")
+}

@@ -43,9 +43,11 @@ type RefreshRecord struct {
 }
 
 // Store holds the issuer's shared state: refresh tokens, revocations and
-// failed-login counters. Every method is safe for concurrent use. A Store
-// shared by several replicas (such as redisstore.Store) lets them share
-// refresh tokens, revocations and throttling.
+// failed-login counters (login attempts are counted before the secret is
+// checked, and given back when it was right). Every method is safe for
+// concurrent use. A Store shared by several replicas (such as
+// redisstore.Store) lets them share refresh tokens, revocations and
+// throttling.
 type Store interface {
 	// SaveRefresh stores a new refresh token under hash until
 	// rec.ExpiresAt.
@@ -76,13 +78,21 @@ type Store interface {
 	// been revoked.
 	Revoked(ctx context.Context, jti, family string) (bool, error)
 
-	// AddFailure counts one failed login under key and returns the number
-	// of failures counted in the current window and the time until the
-	// window ends. The window starts with its first failure.
-	AddFailure(ctx context.Context, key string, window time.Duration) (count int64, retryAfter time.Duration, err error)
+	// ReserveAttempt counts one login attempt under key before its secret
+	// is checked, atomically: unless limit attempts are counted already in
+	// the current window, it counts one more and reports ok. Otherwise it
+	// counts nothing and reports, in retryAfter, the time until the window
+	// ends. The window starts with its first counted attempt and lasts
+	// window. An attempt stays counted, as a failure, unless
+	// ReleaseAttempt takes it back or ResetFailures forgets the key, so
+	// that of any number of concurrent attempts at most limit get their
+	// secret checked in one window.
+	ReserveAttempt(ctx context.Context, key string, limit int64, window time.Duration) (ok bool, retryAfter time.Duration, err error)
 
-	// Failures returns what AddFailure would, without counting.
-	Failures(ctx context.Context, key string) (count int64, retryAfter time.Duration, err error)
+	// ReleaseAttempt takes back one attempt that ReserveAttempt counted
+	// under key, for an attempt that did not fail. It never counts below
+	// zero, and does nothing once the window has ended.
+	ReleaseAttempt(ctx context.Context, key string) error
 
 	// ResetFailures forgets the failures counted under key.
 	ResetFailures(ctx context.Context, key string) error
@@ -264,10 +274,10 @@ func (s *MemoryStore) Revoked(ctx context.Context, jti, family string) (bool, er
 	return family != "" && s.isRevoked("f:"+family, now), nil
 }
 
-// AddFailure implements Store.
-func (s *MemoryStore) AddFailure(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error) {
+// ReserveAttempt implements Store.
+func (s *MemoryStore) ReserveAttempt(ctx context.Context, key string, limit int64, window time.Duration) (bool, time.Duration, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, 0, fmt.Errorf("issuer: memory store: %w", err)
+		return false, 0, fmt.Errorf("issuer: memory store: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -275,26 +285,31 @@ func (s *MemoryStore) AddFailure(ctx context.Context, key string, window time.Du
 	c, ok := s.failures[key]
 	if !ok || !now.Before(c.expires) {
 		c = &memCounter{expires: now.Add(window)}
-		s.failures[key] = c
+	}
+	if c.n >= limit {
+		return false, c.expires.Sub(now), nil
 	}
 	c.n++
+	s.failures[key] = c
 	s.wrote(now)
-	return c.n, c.expires.Sub(now), nil
+	return true, c.expires.Sub(now), nil
 }
 
-// Failures implements Store.
-func (s *MemoryStore) Failures(ctx context.Context, key string) (int64, time.Duration, error) {
+// ReleaseAttempt implements Store.
+func (s *MemoryStore) ReleaseAttempt(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
-		return 0, 0, fmt.Errorf("issuer: memory store: %w", err)
+		return fmt.Errorf("issuer: memory store: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
 	c, ok := s.failures[key]
-	if !ok || !now.Before(c.expires) {
-		return 0, 0, nil
+	if !ok || !s.now().Before(c.expires) {
+		return nil
 	}
-	return c.n, c.expires.Sub(now), nil
+	if c.n--; c.n <= 0 {
+		delete(s.failures, key)
+	}
+	return nil
 }
 
 // ResetFailures implements Store.

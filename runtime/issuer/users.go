@@ -41,6 +41,11 @@ type User struct {
 // password against a dummy hash made with the algorithm and cost that most
 // of the users' hashes have, so that it takes as long as a wrong password.
 // When a username is listed twice, the first entry counts.
+//
+// A password longer than bcrypt's 72 bytes never matches a bcrypt hash
+// (bcrypt would have ignored the rest): it is refused with an error that
+// matches both ErrInvalidCredentials and password.ErrPasswordTooLong. Give
+// users who need longer passwords argon2id hashes.
 func Users(users []User) AuthenticateFunc {
 	byName := make(map[string]User, len(users))
 	hashes := make([]string, 0, len(users))
@@ -59,17 +64,27 @@ func Users(users []User) AuthenticateFunc {
 		}
 		u, ok := byName[username]
 		if !ok {
-			_ = password.Check(dummy, pw)
-			return "", nil, ErrInvalidCredentials
+			return "", nil, invalidCredentials(password.Check(dummy, pw))
 		}
 		if err := password.Check(u.PasswordHash, pw); err != nil {
 			if errors.Is(err, password.ErrMismatch) {
-				return "", nil, ErrInvalidCredentials
+				return "", nil, invalidCredentials(err)
 			}
 			return "", nil, fmt.Errorf("issuer: user %q: %w", u.Username, err)
 		}
 		return u.Username, slices.Clone(u.Scopes), nil
 	}
+}
+
+// invalidCredentials returns ErrInvalidCredentials, wrapped together with
+// password.ErrPasswordTooLong when that is what err (the result of a
+// password check) says, so that callers can tell why without telling
+// clients.
+func invalidCredentials(err error) error {
+	if errors.Is(err, password.ErrPasswordTooLong) {
+		return fmt.Errorf("%w: %w", ErrInvalidCredentials, password.ErrPasswordTooLong)
+	}
+	return ErrInvalidCredentials
 }
 
 // hashParams returns the part of a password hash that fixes its cost,

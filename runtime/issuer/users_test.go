@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/securegen/securegen/runtime/password"
@@ -51,5 +52,26 @@ func TestUnknownUserChecksDummyHashOfSameCost(t *testing.T) {
 	}
 	if sub, _, err := auth(context.Background(), "u", "a"); err != nil || sub != "u" {
 		t.Errorf("right password: %q %v", sub, err)
+	}
+}
+
+// TestUsersRefuseLongBcryptPasswords: a password longer than bcrypt's 72
+// bytes never matches a bcrypt hash, even when its first 72 bytes are the
+// right password, and the error says why to the caller, not to the client.
+func TestUsersRefuseLongBcryptPasswords(t *testing.T) {
+	pw72 := strings.Repeat("p", password.MaxBcryptBytes)
+	h, err := password.HashBcrypt(pw72, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := Users([]User{{Username: "u", PasswordHash: h}})
+	if sub, _, err := auth(context.Background(), "u", pw72); err != nil || sub != "u" {
+		t.Fatalf("72-byte password: %q %v", sub, err)
+	}
+	for _, name := range []string{"u", "nobody"} {
+		_, _, err := auth(context.Background(), name, pw72+"-and-more")
+		if !errors.Is(err, ErrInvalidCredentials) || !errors.Is(err, password.ErrPasswordTooLong) {
+			t.Errorf("%s, 82-byte password: %v, want ErrInvalidCredentials and password.ErrPasswordTooLong", name, err)
+		}
 	}
 }

@@ -1,6 +1,18 @@
 // Package password hashes and checks passwords with bcrypt or argon2id, in
 // the encodings other tools use: bcrypt's "$2a$..." and the PHC string
 // "$argon2id$v=19$m=...,t=...,p=...$salt$hash".
+//
+// bcrypt reads at most 72 bytes of a password. Other implementations
+// silently ignore the rest, so that every password sharing its first 72
+// bytes with the right one is accepted too. This package never truncates:
+// HashBcrypt refuses a longer password with ErrPasswordTooLong, and Check
+// never accepts one against a bcrypt hash. Applications that must accept
+// passwords longer than 72 bytes (long passphrases, secrets from password
+// managers, multi-byte scripts: 72 bytes may be as few as 18 characters)
+// should hash with HashArgon2id, which has no such limit. Pre-hashing
+// for bcrypt (bcrypt of a digest of the password) is possible, but must
+// encode the digest (in base64, say), since bcrypt also stops at a NUL
+// byte in some implementations; argon2id is simpler and better.
 package password
 
 import (
@@ -18,6 +30,15 @@ import (
 // ErrMismatch is returned by Check when the password does not match the hash.
 var ErrMismatch = errors.New("password: hash does not match password")
 
+// ErrPasswordTooLong is returned by HashBcrypt for a password longer than
+// MaxBcryptBytes, and (wrapped together with ErrMismatch) by Check for such
+// a password against a bcrypt hash. Match it with errors.Is.
+var ErrPasswordTooLong = errors.New("password: bcrypt: password longer than 72 bytes (use argon2id)")
+
+// MaxBcryptBytes is the length, in bytes, of the longest password bcrypt
+// reads in full.
+const MaxBcryptBytes = 72
+
 // Argon2idParams are the cost parameters of an argon2id hash.
 type Argon2idParams struct {
 	Memory  uint32 // in KiB
@@ -30,8 +51,13 @@ type Argon2idParams struct {
 // DefaultArgon2id follows RFC 9106's second recommended option (64 MiB, 3 passes).
 var DefaultArgon2id = Argon2idParams{Memory: 64 * 1024, Time: 3, Threads: 2, KeyLen: 32, SaltLen: 16}
 
-// HashBcrypt hashes pw with bcrypt at cost (bcrypt.DefaultCost when 0).
+// HashBcrypt hashes pw with bcrypt at cost (bcrypt.DefaultCost when 0). A
+// password longer than MaxBcryptBytes is refused with ErrPasswordTooLong,
+// never truncated; HashArgon2id takes passwords of any length.
 func HashBcrypt(pw string, cost int) (string, error) {
+	if len(pw) > MaxBcryptBytes {
+		return "", ErrPasswordTooLong
+	}
 	if cost == 0 {
 		cost = bcrypt.DefaultCost
 	}
@@ -59,12 +85,20 @@ func HashArgon2id(pw string, p Argon2idParams) (string, error) {
 
 // Check reports whether pw matches hash, which may be a bcrypt or an
 // argon2id hash. It returns ErrMismatch on a wrong password and another
-// error when the hash itself is malformed.
+// error when the hash itself is malformed. A password longer than
+// MaxBcryptBytes never matches a bcrypt hash, whatever its first 72 bytes:
+// the error then matches both ErrMismatch and ErrPasswordTooLong.
 func Check(hash, pw string) error {
 	switch {
 	case strings.HasPrefix(hash, "$argon2id$"):
 		return checkArgon2id(hash, pw)
 	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
+		if len(pw) > MaxBcryptBytes {
+			// Spend the work of a check all the same, so that the answer
+			// takes as long as for a wrong password; its result is unused.
+			_ = bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw[:MaxBcryptBytes]))
+			return fmt.Errorf("%w: %w", ErrMismatch, ErrPasswordTooLong)
+		}
 		err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw))
 		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
 			return ErrMismatch

@@ -114,7 +114,7 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key()
+		key := d.Key(p)
 		switch key {
 		case "name":
 			seen[0] |= 1 << 0
@@ -127,11 +127,11 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		default:
+			q := p.Key(key)
 			if d.R.Strict {
-				q := p.Key(key)
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
-			d.Skip()
+			d.Skip(&q)
 		}
 	}
 	if d.Err() != nil {

@@ -144,7 +144,7 @@ func decodeNewItem(d *validate.Decoder, p *validate.Path, v *NewItem) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key()
+		key := d.Key(p)
 		switch key {
 		case "name":
 			seen[0] |= 1 << 0
@@ -168,11 +168,11 @@ func decodeNewItem(d *validate.Decoder, p *validate.Path, v *NewItem) {
 				}
 			}
 		default:
+			q := p.Key(key)
 			if d.R.Strict {
-				q := p.Key(key)
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
-			d.Skip()
+			d.Skip(&q)
 		}
 	}
 	if d.Err() != nil {

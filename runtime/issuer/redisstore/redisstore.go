@@ -44,8 +44,9 @@ var _ issuer.Store = (*Store)(nil)
 // Keys: prefix+"rt:"+hash is a hash (fields d: the record as JSON, f: the
 // family, u: set once redeemed) that expires with the refresh token;
 // prefix+"fam:"+family and prefix+"jti:"+jti mark revocations and expire
-// with them; prefix+"fail:"+sha256(key) counts failures in a window, so
-// that usernames are not stored in the clear.
+// with them; prefix+"fail:"+sha256(key) counts login attempts (reserved
+// before the secret is checked, given back when it was right) in a
+// window, so that usernames are not stored in the clear.
 func New(client redis.UniversalClient, prefix string) *Store {
 	if prefix == "" {
 		prefix = DefaultPrefix
@@ -116,23 +117,39 @@ if t < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
 return 1
 `)
 
-// failScript counts a failure in a window of ARGV[1] ms that starts with
-// the first failure, and returns the count and the time left.
-var failScript = redis.NewScript(`
-local n = redis.call('INCR', KEYS[1])
+// reserveScript counts one login attempt unless ARGV[1] are counted
+// already, in a window of ARGV[2] ms that starts with the first attempt.
+// It returns {1, time left} when the attempt may go ahead, {0, time left}
+// when it may not. Reading and counting in one script is what keeps
+// concurrent attempts, at any replica, from all passing the limit.
+var reserveScript = redis.NewScript(`
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
 local t = redis.call('PTTL', KEYS[1])
-if n == 1 or t < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  t = tonumber(ARGV[1])
+if n > 0 and t < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  t = tonumber(ARGV[2])
 end
-return {n, t}
+if n >= tonumber(ARGV[1]) then
+  if t < 0 then t = tonumber(ARGV[2]) end
+  return {0, t}
+end
+n = redis.call('INCR', KEYS[1])
+if n == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  t = tonumber(ARGV[2])
+end
+return {1, t}
 `)
 
-// failuresScript returns the count and the time left of a window.
-var failuresScript = redis.NewScript(`
-local n = redis.call('GET', KEYS[1])
-if not n then return {0, 0} end
-return {tonumber(n), redis.call('PTTL', KEYS[1])}
+// releaseScript takes back one attempt, never counting below zero and
+// keeping the window's end.
+var releaseScript = redis.NewScript(`
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n <= 1 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+return redis.call('DECR', KEYS[1])
 `)
 
 // storedRecord is what the "d" field holds.
@@ -259,22 +276,21 @@ func (s *Store) Revoked(ctx context.Context, jti, family string) (bool, error) {
 	return n > 0, nil
 }
 
-// AddFailure implements issuer.Store.
-func (s *Store) AddFailure(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error) {
-	v, err := failScript.Run(ctx, s.rdb, []string{s.failKey(key)}, ms(window)).Int64Slice()
+// ReserveAttempt implements issuer.Store, atomically across replicas.
+func (s *Store) ReserveAttempt(ctx context.Context, key string, limit int64, window time.Duration) (bool, time.Duration, error) {
+	v, err := reserveScript.Run(ctx, s.rdb, []string{s.failKey(key)}, limit, ms(window)).Int64Slice()
 	if err != nil || len(v) != 2 {
-		return 0, 0, fmt.Errorf("redisstore: count failure: %w", errOrMalformed(err))
+		return false, 0, fmt.Errorf("redisstore: reserve login attempt: %w", errOrMalformed(err))
 	}
-	return v[0], time.Duration(v[1]) * time.Millisecond, nil
+	return v[0] == 1, time.Duration(max(v[1], 0)) * time.Millisecond, nil
 }
 
-// Failures implements issuer.Store.
-func (s *Store) Failures(ctx context.Context, key string) (int64, time.Duration, error) {
-	v, err := failuresScript.Run(ctx, s.rdb, []string{s.failKey(key)}).Int64Slice()
-	if err != nil || len(v) != 2 {
-		return 0, 0, fmt.Errorf("redisstore: read failures: %w", errOrMalformed(err))
+// ReleaseAttempt implements issuer.Store.
+func (s *Store) ReleaseAttempt(ctx context.Context, key string) error {
+	if err := releaseScript.Run(ctx, s.rdb, []string{s.failKey(key)}).Err(); err != nil {
+		return fmt.Errorf("redisstore: release login attempt: %w", err)
 	}
-	return v[0], time.Duration(max(v[1], 0)) * time.Millisecond, nil
+	return nil
 }
 
 // ResetFailures implements issuer.Store.

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -353,34 +354,125 @@ func TestStoreContract(t *testing.T) {
 		t.Error("unrelated jti revoked")
 	}
 
-	// Failure windows start with the first failure and end.
+	// Attempts are reserved up to the limit, in a window that starts with
+	// the first and ends; a released attempt frees its place.
 	for i := 1; i <= 3; i++ {
-		n, ttl, err := s.AddFailure(ctx, "user:alice", 300*time.Millisecond)
-		if err != nil || n != int64(i) || ttl <= 0 || ttl > 300*time.Millisecond {
-			t.Fatalf("AddFailure #%d = %d, %v, %v", i, n, ttl, err)
+		ok, ttl, err := s.ReserveAttempt(ctx, "user:alice", 3, 300*time.Millisecond)
+		if err != nil || !ok || ttl <= 0 || ttl > 300*time.Millisecond {
+			t.Fatalf("ReserveAttempt #%d = %v, %v, %v", i, ok, ttl, err)
 		}
 	}
-	if n, ttl, err := s.Failures(ctx, "user:alice"); err != nil || n != 3 || ttl <= 0 {
-		t.Errorf("Failures = %d, %v, %v", n, ttl, err)
+	if ok, ttl, err := s.ReserveAttempt(ctx, "user:alice", 3, 300*time.Millisecond); err != nil || ok || ttl <= 0 {
+		t.Errorf("ReserveAttempt past the limit = %v, %v, %v; want refused with a retry delay", ok, ttl, err)
+	}
+	if err := s.ReleaseAttempt(ctx, "user:alice"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, _ := s.ReserveAttempt(ctx, "user:alice", 3, 300*time.Millisecond); !ok {
+		t.Error("a released place is not free")
 	}
 	if keys := rdb.Keys(ctx, "*alice*").Val(); len(keys) != 0 {
 		t.Errorf("usernames stored in the clear: %v", keys)
 	}
 	time.Sleep(400 * time.Millisecond)
-	if n, _, _ := s.Failures(ctx, "user:alice"); n != 0 {
-		t.Errorf("window did not end: %d failures", n)
+	if ok, _, _ := s.ReserveAttempt(ctx, "user:alice", 1, time.Minute); !ok {
+		t.Error("window did not end")
 	}
-	_, _, _ = s.AddFailure(ctx, "user:bob", time.Minute)
+	_, _, _ = s.ReserveAttempt(ctx, "user:bob", 1, time.Minute)
 	if err := s.ResetFailures(ctx, "user:bob"); err != nil {
 		t.Fatal(err)
 	}
-	if n, _, _ := s.Failures(ctx, "user:bob"); n != 0 {
-		t.Errorf("ResetFailures left %d", n)
+	if ok, _, _ := s.ReserveAttempt(ctx, "user:bob", 1, time.Minute); !ok {
+		t.Error("ResetFailures left attempts counted")
+	}
+	// Releasing what was never reserved counts nothing below zero.
+	_ = s.ReleaseAttempt(ctx, "user:carol")
+	_ = s.ReleaseAttempt(ctx, "user:carol")
+	if ok, _, _ := s.ReserveAttempt(ctx, "user:carol", 1, time.Minute); !ok {
+		t.Error("first reservation refused")
+	}
+	if ok, _, _ := s.ReserveAttempt(ctx, "user:carol", 1, time.Minute); ok {
+		t.Error("releases before any reservation raised the limit")
 	}
 
 	// A dead Redis fails closed.
 	_ = rdb.Close()
 	if revoked, err := s.Revoked(ctx, "j2", ""); err == nil || !revoked {
 		t.Errorf("Revoked on a closed client = %v, %v; want revoked and an error", revoked, err)
+	}
+	if ok, _, err := s.ReserveAttempt(ctx, "user:dave", 5, time.Minute); err == nil || ok {
+		t.Errorf("ReserveAttempt on a closed client = %v, %v; want refused and an error", ok, err)
+	}
+}
+
+// TestParallelPasswordGuessesAreThrottled: however many password guesses
+// arrive at once at two replicas sharing one Redis, for one username or
+// from one address, at most MaxFailures of them get the password checked;
+// the others are answered 429 without a check.
+func TestParallelPasswordGuessesAreThrottled(t *testing.T) {
+	rdb := startRedis(t)
+	userHash, err := password.HashBcrypt(alicePW, bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appHash, err := password.HashBcrypt(appSecret, bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var checks atomic.Int64
+	users := issuer.Users([]issuer.User{{Username: "alice", PasswordHash: userHash}})
+	mk := func() *replica {
+		srv, err := issuer.New(issuer.Config{
+			Issuer: "https://issuer.test",
+			Authenticate: func(ctx context.Context, username, pw string) (string, []string, error) {
+				checks.Add(1)
+				time.Sleep(30 * time.Millisecond) // a slow hash: the guesses overlap
+				return users(ctx, username, pw)
+			},
+			Clients:       []issuer.Client{{ID: "app", SecretHash: appHash, Grants: []string{issuer.GrantPassword}}},
+			Store:         redisstore.New(rdb, "test:"+t.Name()+":"),
+			ClientAddress: func(r *http.Request) string { return r.Header.Get("X-Test-Addr") },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/token", srv.TokenHandler())
+		ts := httptest.NewServer(mux)
+		t.Cleanup(ts.Close)
+		return &replica{t: t, srv: srv, ts: ts}
+	}
+	a, b := mk(), mk()
+
+	const n = 24
+	for _, tc := range []struct {
+		name           string
+		username, addr func(i int) string
+	}{
+		{"one username", func(int) string { return "alice" }, func(i int) string { return "addr-" + strconv.Itoa(i) }},
+		{"one address", func(i int) string { return "user" + strconv.Itoa(i) }, func(int) string { return "attacker" }},
+	} {
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			rp := a
+			if i%2 == 1 {
+				rp = b
+			}
+			f := url.Values{"grant_type": {"password"}, "username": {tc.username(i)}, "password": {"guess-" + strconv.Itoa(i)}}
+			wg.Go(func() { statuses[i] = rp.post("/token", f, tc.addr(i)).status })
+		}
+		wg.Wait()
+		count := map[int]int{}
+		for _, s := range statuses {
+			count[s]++
+		}
+		got := checks.Swap(0)
+		if got > issuer.DefaultMaxFailures || int(got) != count[http.StatusBadRequest] {
+			t.Errorf("%s: %d of %d parallel guesses had their password checked (%d invalid_grant), want at most %d", tc.name, got, n, count[http.StatusBadRequest], issuer.DefaultMaxFailures)
+		}
+		if count[http.StatusBadRequest]+count[http.StatusTooManyRequests] != n {
+			t.Errorf("%s: statuses %v, want invalid_grant or 429", tc.name, count)
+		}
 	}
 }
