@@ -16,3 +16,5 @@ require (
 	golang.org/x/sys v0.5.0 // indirect
 	golang.org/x/text v0.14.0 // indirect
 )
+
+require github.com/securegen/securegen/runtime v0.0.0-00010101000000-000000000000
