@@ -37,7 +37,6 @@ type builder struct {
 	schemaKey map[*Type]string
 	schemes   map[string]*Scheme
 	scopes    map[string]*ScopeConst
-	imports   map[string]bool
 	depth     int
 	chk       *checker
 	dec       *decoders
@@ -62,7 +61,7 @@ func Build(spec *load.Spec, opts Options, sink *diag.Sink) (api *API, err error)
 	}
 	doc := spec.Doc
 	b := &builder{
-		api:       &API{Package: opts.Package, SpecFile: spec.File, Version: spec.Version},
+		api:       &API{Package: opts.Package},
 		doc:       doc,
 		file:      spec.File,
 		sink:      sink,
@@ -71,7 +70,6 @@ func Build(spec *load.Spec, opts Options, sink *diag.Sink) (api *API, err error)
 		schemaKey: map[*Type]string{},
 		schemes:   map[string]*Scheme{},
 		scopes:    map[string]*ScopeConst{},
-		imports:   map[string]bool{},
 		lenient:   opts.LenientSecurity,
 	}
 	if doc.Info != nil {
@@ -83,7 +81,7 @@ func Build(spec *load.Spec, opts Options, sink *diag.Sink) (api *API, err error)
 	}
 	b.names.Reserve(reserved...)
 	b.dec = &decoders{b: b, byType: map[*Type]*StructDecoder{}}
-	b.chk = &checker{b: b, bySch: map[*openapi3.Schema]*Check{}, byKey: map[string]*Check{}, bounds: map[string]string{}}
+	b.chk = &checker{b: b, bySch: map[*openapi3.Schema]*Check{}, byKey: map[string]*Check{}, bounds: map[string]*Bounds{}}
 
 	b.buildSchemes()
 	b.buildComponentSchemas()
@@ -93,12 +91,8 @@ func Build(spec *load.Spec, opts Options, sink *diag.Sink) (api *API, err error)
 	b.buildScopes()
 	b.markUsedSchemes()
 
-	breakCycles(b.api.Types, b.byName)
+	breakCycles(b.api.Types)
 	sort.Slice(b.api.Types, func(i, j int) bool { return b.api.Types[i].Name < b.api.Types[j].Name })
-	for imp := range b.imports {
-		b.api.Imports = append(b.api.Imports, imp)
-	}
-	sort.Strings(b.api.Imports)
 	return b.api, nil
 }
 
@@ -148,8 +142,6 @@ func (b *builder) buildComponentSchemas() {
 		b.api.Types = append(b.api.Types, t)
 	}
 }
-
-func (b *builder) use(pkg string) { b.imports[pkg] = true }
 
 func (b *builder) loc(ptr string) diag.Location {
 	return diag.Location{File: b.file, Pointer: ptr}

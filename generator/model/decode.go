@@ -1,10 +1,7 @@
 package model
 
 import (
-	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -14,68 +11,134 @@ import (
 // goes, so a valid body costs one scan and almost no allocation.
 type StructDecoder struct {
 	Func string
-	Type string
-	// Fields are the struct's properties; Required counts those that
-	// must be present, each with its Index in the seen bits.
+	Type *Type
+	// Fields are the struct's properties; Required are those that must be
+	// present, each with its Index in the seen bits.
 	Fields   []*DecodeField
 	Required []*DecodeField
 	// SeenWords is the number of uint64 words of seen bits.
 	SeenWords int
 	// Closed rejects unknown properties (additionalProperties: false).
 	Closed bool
-	// PropBounds checks min/maxProperties; "" when unconstrained.
-	PropBounds string
+	// PropBounds checks min/maxProperties; nil when unconstrained.
+	PropBounds *Bounds
 }
 
 // DecodeField is one property of a StructDecoder.
 type DecodeField struct {
 	JSONName string
 	ReadOnly bool
-	// Index is the field's bit in the seen set, when required.
-	Index      int
-	Word, Mask string
-	Value      *DecodeValue
+	// Index is the field's bit in the seen set when it is required; -1
+	// otherwise.
+	Index int
+	Value *DecodeValue
 }
 
-// DecodeValue says how to decode one JSON value into a Go location.
+// DecodeKind says how a generated decoder reads one JSON value.
+type DecodeKind uint8
+
+// The ways a value is read.
+const (
+	DecodeString DecodeKind = iota + 1
+	DecodeInt
+	DecodeFloat
+	DecodeBool
+	DecodeTime
+	DecodeDate
+	DecodeUUID
+	DecodeBytes
+	DecodeStruct
+	DecodeSlice
+	DecodeMap
+	// DecodeRaw reads a generic value, checks it with its validator, and
+	// decodes it with exact member names.
+	DecodeRaw
+	// DecodeUnion is DecodeRaw into a union, which keeps its own text.
+	DecodeUnion
+	// DecodeSkip reads past a value: a required member the struct has no
+	// field for.
+	DecodeSkip
+)
+
+// IsString reports whether the value is read as a string.
+func (k DecodeKind) IsString() bool { return k == DecodeString }
+
+// IsInt reports whether the value is read as an integer.
+func (k DecodeKind) IsInt() bool { return k == DecodeInt }
+
+// IsFloat reports whether the value is read as a number.
+func (k DecodeKind) IsFloat() bool { return k == DecodeFloat }
+
+// IsBool reports whether the value is read as a boolean.
+func (k DecodeKind) IsBool() bool { return k == DecodeBool }
+
+// IsTime reports whether the value is read as a date-time string.
+func (k DecodeKind) IsTime() bool { return k == DecodeTime }
+
+// IsDate reports whether the value is read as a date string.
+func (k DecodeKind) IsDate() bool { return k == DecodeDate }
+
+// IsUUID reports whether the value is read as a uuid string.
+func (k DecodeKind) IsUUID() bool { return k == DecodeUUID }
+
+// IsBytes reports whether the value is read as a base64 string.
+func (k DecodeKind) IsBytes() bool { return k == DecodeBytes }
+
+// IsStruct reports whether the value is read by a struct's decoder.
+func (k DecodeKind) IsStruct() bool { return k == DecodeStruct }
+
+// IsSlice reports whether the value is read as an array, item by item.
+func (k DecodeKind) IsSlice() bool { return k == DecodeSlice }
+
+// IsMap reports whether the value is read as an object, member by member.
+func (k DecodeKind) IsMap() bool { return k == DecodeMap }
+
+// IsRaw reports whether the value is checked as a generic value and then
+// decoded.
+func (k DecodeKind) IsRaw() bool { return k == DecodeRaw }
+
+// IsUnion reports whether the value is a union that keeps its own text.
+func (k DecodeKind) IsUnion() bool { return k == DecodeUnion }
+
+// IsSkip reports whether the value is read past.
+func (k DecodeKind) IsSkip() bool { return k == DecodeSkip }
+
+// DecodeValue says how to decode one JSON value into its Go place: a
+// field of the struct being decoded, or the item of an enclosing slice or
+// map.
 type DecodeValue struct {
-	// Kind is string, int, float, bool, time, date, uuid, struct, slice,
-	// map or raw (decoded by encoding/json after its validator ran).
-	Kind string
-	// GoType is the value's type; Target the Go lvalue it goes to, and
-	// Path the expression of its *validate.Path.
-	GoType string
-	Target string
-	Path   string
-	// Pointer is set when Target has type *GoType; Nullable when JSON null
-	// is allowed (then Target becomes nil, or stays the zero value).
+	Kind DecodeKind
+	// Type is the value's Go type.
+	Type *GoType
+	// Field is the struct field the value goes to; "" for the item of a
+	// slice or map. Depth is how many slices and maps enclose the value
+	// within its field: 0 for the field itself.
+	Field string
+	Depth int
+	// Pointer is set when the place holds a pointer to Type; Nullable
+	// when JSON null is allowed (then the place becomes nil, or stays the
+	// zero value).
 	Pointer  bool
 	Nullable bool
-	Bits     int
-	// TypeWord names the expected JSON type in messages.
-	TypeWord     string
-	StringBounds string
-	NumberBounds string
-	ArrayBounds  string
-	PropBounds   string
-	Unique       bool
-	// EnumCases is the case list of allowed values, such as `"a", "b"`.
-	EnumCases string
+	// Bits is the size of an integer: 32 or 64.
+	Bits int
+	// JSONType names the expected JSON type in messages.
+	JSONType string
+	// The constraints checked as the value is read; nil when none.
+	StringBounds *Bounds
+	NumberBounds *Bounds
+	ArrayBounds  *Bounds
+	PropBounds   *Bounds
+	// Unique checks uniqueItems on a slice of scalars.
+	Unique bool
+	// EnumValues are the constants of the allowed values, when Type is an
+	// enum.
+	EnumValues []*EnumValue
 	// Func is the struct decoder, or for raw values the validator ("" when
 	// there is nothing to check).
 	Func string
-	// Elem decodes slice items and map values, into Var; Index and Key
-	// name the loop variables, and ElemPath the element's path variable.
-	Elem     *DecodeValue
-	Var      string
-	Index    string
-	Key      string
-	ElemPath string
-	// List is the local that collects slice items or map entries.
-	List string
-	// PtrFunc is the Decoder method that makes a pointer to a value of
-	// GoType, when GoType is a basic type; "" otherwise.
-	PtrFunc string
+	// Elem decodes slice items and map values.
+	Elem *DecodeValue
 }
 
 type decoders struct {
@@ -89,7 +152,7 @@ func (ds *decoders) structDecoder(t *Type, s *openapi3.Schema, ptr string) *Stru
 	if sd, ok := ds.byType[t]; ok {
 		return sd
 	}
-	sd := &StructDecoder{Func: ds.b.chk.names.Unique("decode" + t.Name), Type: t.Name}
+	sd := &StructDecoder{Func: ds.b.chk.names.Unique("decode" + t.Name), Type: t}
 	ds.byType[t] = sd
 	ds.b.api.Decoders = append(ds.b.api.Decoders, sd)
 
@@ -115,7 +178,7 @@ func (ds *decoders) structDecoder(t *Type, s *openapi3.Schema, ptr string) *Stru
 	collect(s, 0)
 	sd.Closed = s.AdditionalProperties.Has != nil && !*s.AdditionalProperties.Has
 	if s.MinProps > 0 || s.MaxProps != nil {
-		sd.PropBounds = ds.b.chk.bound("validate.ObjectBounds", fmt.Sprintf("validate.ObjectBounds{MinProperties: %d, MaxProperties: %d}", s.MinProps, maxOr(s.MaxProps)))
+		sd.PropBounds = ds.b.chk.bound(Bounds{Object: &ObjectBounds{MinProperties: s.MinProps, MaxProperties: maxOf(s.MaxProps)}})
 	}
 	for _, f := range t.Fields {
 		ref := props[f.JSONName]
@@ -125,12 +188,9 @@ func (ds *decoders) structDecoder(t *Type, s *openapi3.Schema, ptr string) *Stru
 		}
 		if required[f.JSONName] {
 			df.Index = len(sd.Required)
-			df.Word = strconv.Itoa(df.Index / 64)
-			df.Mask = fmt.Sprintf("1 << %d", df.Index%64)
 			sd.Required = append(sd.Required, df)
 		}
-		base := strings.TrimPrefix(f.GoType, "*")
-		df.Value = ds.value(ref, base, "v."+f.Name, "&q", f.Pointer, ptr+"/properties/"+escapeToken(f.JSONName), 0)
+		df.Value = ds.value(ref, f.Type, f.Name, f.Pointer, ptr+"/properties/"+escapeToken(f.JSONName), 0)
 		sd.Fields = append(sd.Fields, df)
 	}
 	// Required properties the struct has no field for are still required.
@@ -149,9 +209,7 @@ func (ds *decoders) structDecoder(t *Type, s *openapi3.Schema, ptr string) *Stru
 	sort.Strings(extra)
 	for _, r := range extra {
 		df := &DecodeField{JSONName: r, Index: len(sd.Required)}
-		df.Word = strconv.Itoa(df.Index / 64)
-		df.Mask = fmt.Sprintf("1 << %d", df.Index%64)
-		df.Value = &DecodeValue{Kind: "skip"}
+		df.Value = &DecodeValue{Kind: DecodeSkip}
 		sd.Required = append(sd.Required, df)
 		sd.Fields = append(sd.Fields, df)
 	}
@@ -159,20 +217,20 @@ func (ds *decoders) structDecoder(t *Type, s *openapi3.Schema, ptr string) *Stru
 	return sd
 }
 
-// value plans the decoding of the schema ref, whose Go type is goType,
-// into target.
-func (ds *decoders) value(ref *openapi3.SchemaRef, goType, target, path string, pointer bool, ptr string, depth int) *DecodeValue {
-	v := &DecodeValue{GoType: goType, Target: target, Path: path, Pointer: pointer}
+// value plans the decoding of the schema ref, whose Go type is typ, into
+// field (or, for "", the item variable of the enclosing slice or map).
+func (ds *decoders) value(ref *openapi3.SchemaRef, typ *GoType, field string, pointer bool, ptr string, depth int) *DecodeValue {
+	v := &DecodeValue{Type: typ, Field: field, Depth: depth, Pointer: pointer}
 	if ref != nil && ref.Value != nil {
 		v.Nullable = isNullable(ref.Value)
 	}
 	raw := func() *DecodeValue {
-		v.Kind = "raw"
+		v.Kind = DecodeRaw
 		v.Func = ds.b.chk.checkOf(ref, "Raw", ptr)
-		// A union decodes itself: handing it its own value spares
-		// encoding/json a second scan.
-		if t := ds.b.byName[goType]; t != nil && t.Kind == UnionType && v.Pointer {
-			v.Kind = "rawUnion"
+		// A union decodes itself: handing it its own value spares a second
+		// scan.
+		if typ.Union() != nil && v.Pointer {
+			v.Kind = DecodeUnion
 		}
 		return v
 	}
@@ -181,88 +239,71 @@ func (ds *decoders) value(ref *openapi3.SchemaRef, goType, target, path string, 
 	}
 	s := ref.Value
 	v.Nullable = isNullable(s)
-	t := ds.b.byName[goType]
-	for i := 0; t != nil && t.Kind == DefinedType && i < 8; i++ {
-		goType = t.Underlying
-		t = ds.b.byName[goType]
-	}
 	if len(s.OneOf) > 0 || len(s.AnyOf) > 0 || s.Not != nil {
 		return raw()
 	}
 	ch := ds.b.chk
-	enumBase := ""
-	if t != nil && t.Kind == EnumType {
-		enumBase = t.Underlying
-		var cases []string
-		for _, ev := range t.Values {
-			cases = append(cases, ev.Name)
-		}
-		v.EnumCases = strings.Join(cases, ", ")
+	resolved := typ.Resolve()
+	var basic Basic
+	if resolved.IsBasic() {
+		basic = resolved.Basic
+	}
+	if e := typ.Enum(); e != nil {
+		basic = e.Base
+		v.EnumValues = e.Values
 	}
 	switch {
-	case t != nil && t.Kind == StructType:
-		v.Kind, v.TypeWord = "struct", "object"
-		v.Func = ds.structDecoder(t, s, ptr).Func
-	case goType == "string" || enumBase == "string":
-		v.Kind, v.TypeWord = "string", "string"
+	case typ.Struct() != nil:
+		v.Kind, v.JSONType = DecodeStruct, "object"
+		v.Func = ds.structDecoder(typ.Struct(), s, ptr).Func
+	case basic == String:
+		v.Kind, v.JSONType = DecodeString, "string"
 		v.StringBounds = ch.stringBounds(s, ptr)
-	case goType == "int" || goType == "int32" || goType == "int64" || strings.HasPrefix(enumBase, "int"):
-		v.Kind, v.TypeWord = "int", "integer"
-		v.Bits = 64
-		if goType == "int32" || enumBase == "int32" {
-			v.Bits = 32
-		}
+	case basic.IsInteger():
+		v.Kind, v.JSONType = DecodeInt, "integer"
+		v.Bits = basic.Bits()
 		v.NumberBounds = ch.numberBounds(s, false)
-	case goType == "float32" || goType == "float64":
-		v.Kind, v.TypeWord = "float", "number"
+	case basic.IsFloat():
+		v.Kind, v.JSONType = DecodeFloat, "number"
 		v.NumberBounds = ch.numberBounds(s, false)
-	case goType == "bool":
-		v.Kind, v.TypeWord = "bool", "boolean"
-	case goType == goTime:
-		v.Kind, v.TypeWord = "time", "string"
-	case goType == "openapi_types.Date":
-		v.Kind, v.TypeWord = "date", "string"
-	case goType == "openapi_types.UUID":
-		v.Kind, v.TypeWord = "uuid", "string"
-	case goType == "[]byte" && s.Format == "byte":
-		v.Kind, v.TypeWord = "bytes", "string"
+	case basic == Bool:
+		v.Kind, v.JSONType = DecodeBool, "boolean"
+	case resolved.Kind == KindTime:
+		v.Kind, v.JSONType = DecodeTime, "string"
+	case resolved.Kind == KindDate:
+		v.Kind, v.JSONType = DecodeDate, "string"
+	case resolved.Kind == KindUUID:
+		v.Kind, v.JSONType = DecodeUUID, "string"
+	case resolved.Kind == KindBytes && s.Format == "byte":
+		v.Kind, v.JSONType = DecodeBytes, "string"
 		if s.MinLength > 0 || s.MaxLength != nil || s.Pattern != "" {
 			return raw()
 		}
-	case strings.HasPrefix(goType, "[]") && goType != "[]byte" && s.Items != nil:
-		v.Kind, v.TypeWord = "slice", "array"
-		elemType := goType[2:]
-		v.Index, v.Var, v.ElemPath, v.List = fmt.Sprintf("i%d", depth), fmt.Sprintf("x%d", depth), fmt.Sprintf("q%d", depth), fmt.Sprintf("list%d", depth)
-		v.Elem = ds.value(s.Items, elemType, v.Var, "&"+v.ElemPath, false, ptr+"/items", depth+1)
+	case resolved.IsSlice() && s.Items != nil:
+		v.Kind, v.JSONType = DecodeSlice, "array"
+		v.Elem = ds.value(s.Items, resolved.Elem, "", false, ptr+"/items", depth+1)
 		if s.MinItems > 0 || s.MaxItems != nil {
-			v.ArrayBounds = ch.bound("validate.ArrayBounds", fmt.Sprintf("validate.ArrayBounds{MinItems: %d, MaxItems: %d, UniqueItems: false}", s.MinItems, maxOr(s.MaxItems)))
+			v.ArrayBounds = ch.bound(Bounds{Array: &ArrayBounds{MinItems: s.MinItems, MaxItems: maxOf(s.MaxItems)}})
 		}
 		if s.UniqueItems {
 			switch v.Elem.Kind {
-			case "string", "int", "float", "bool":
+			case DecodeString, DecodeInt, DecodeFloat, DecodeBool:
 				v.Unique = true
 			default:
 				return raw()
 			}
 		}
-	case strings.HasPrefix(goType, "map[string]") && s.AdditionalProperties.Schema != nil && len(s.Properties) == 0:
-		v.Kind, v.TypeWord = "map", "object"
-		v.Key, v.Var, v.ElemPath, v.List = fmt.Sprintf("k%d", depth), fmt.Sprintf("x%d", depth), fmt.Sprintf("q%d", depth), fmt.Sprintf("m%d", depth)
-		v.Elem = ds.value(s.AdditionalProperties.Schema, goType[len("map[string]"):], v.Var, "&"+v.ElemPath, false, ptr+"/additionalProperties", depth+1)
+	case resolved.IsMap() && s.AdditionalProperties.Schema != nil && len(s.Properties) == 0:
+		v.Kind, v.JSONType = DecodeMap, "object"
+		v.Elem = ds.value(s.AdditionalProperties.Schema, resolved.Elem, "", false, ptr+"/additionalProperties", depth+1)
 		if s.MinProps > 0 || s.MaxProps != nil {
-			v.PropBounds = ch.bound("validate.ObjectBounds", fmt.Sprintf("validate.ObjectBounds{MinProperties: %d, MaxProperties: %d}", s.MinProps, maxOr(s.MaxProps)))
+			v.PropBounds = ch.bound(Bounds{Object: &ObjectBounds{MinProperties: s.MinProps, MaxProperties: maxOf(s.MaxProps)}})
 		}
 	default:
 		return raw()
 	}
-	if v.Elem != nil && v.Elem.Kind == "raw" && v.Kind != "slice" && v.Kind != "map" {
+	if v.Elem != nil && v.Elem.Kind == DecodeRaw && v.Kind != DecodeSlice && v.Kind != DecodeMap {
 		return raw()
-	}
-	if v.Pointer {
-		switch v.GoType {
-		case "string", "int", "int32", "int64", "float32", "float64", "bool":
-			v.PtrFunc = "Ptr" + GoName(v.GoType)
-		}
 	}
 	return v
 }

@@ -14,17 +14,12 @@ import (
 type API struct {
 	Package string
 	// Title is the spec's info.title; it is the default realm of challenges.
-	Title    string
-	SpecFile string
-	Version  string
+	Title string
 
 	Types      []*Type
 	Operations []*Operation
 	Schemes    []*Scheme
 	Scopes     []*ScopeConst
-	// Imports are the packages generated code may use, beyond the ones
-	// every generated package uses.
-	Imports []string
 	// Checks are the validators of request and response schemas; Bounds
 	// the constraint variables they use.
 	Checks []*Check
@@ -35,6 +30,8 @@ type API struct {
 	Realm string
 	// HasTokenPaths is set when some scheme has TokenPaths.
 	HasTokenPaths bool
+
+	scopeNames map[string]string
 }
 
 // TypeKind says what Go declaration a Type becomes.
@@ -60,8 +57,10 @@ type Type struct {
 	Kind TypeKind
 	// Fields of a StructType, in the order of the schema's properties.
 	Fields []*Field
-	// Underlying is the Go type of a DefinedType or the basic type of an EnumType.
-	Underlying string
+	// Underlying is the Go type a DefinedType stands for.
+	Underlying *GoType
+	// Base is the basic type of an EnumType.
+	Base Basic
 	// Values of an EnumType.
 	Values []*EnumValue
 	// Variants of a UnionType, and whether it came from oneOf (exactly one
@@ -75,37 +74,48 @@ type Type struct {
 	Location      diag.Location
 }
 
+// IsStruct reports whether t is declared as a struct.
+func (t *Type) IsStruct() bool { return t.Kind == StructType }
+
+// IsEnum reports whether t is an enumeration with a constant per value.
+func (t *Type) IsEnum() bool { return t.Kind == EnumType }
+
+// IsDefined reports whether t stands for another Go type.
+func (t *Type) IsDefined() bool { return t.Kind == DefinedType }
+
+// IsUnion reports whether t holds a oneOf or anyOf value.
+func (t *Type) IsUnion() bool { return t.Kind == UnionType }
+
 // Field is a field of a struct type.
 type Field struct {
 	Name     string
 	JSONName string
-	GoType   string
-	// Tag is the complete struct tag, backquotes included.
-	Tag      string
+	// Type is the field's type; with Pointer, the field holds a pointer
+	// to it.
+	Type     *GoType
 	Doc      string
 	Required bool
 	Nullable bool
-	// Pointer is set when GoType is a pointer because the field is
-	// optional, nullable, or breaks a cycle of value types.
+	// Pointer is set when the field is optional or nullable and Type has
+	// no nil of its own, or when it breaks a cycle of value types.
 	Pointer bool
-	// valueOf is the named type GoType holds by value, before cycles are
-	// broken; named is what it resolves to.
-	valueOf string
-	named   *Type
+	// OmitEmpty leaves the field out of JSON when it is empty: set for
+	// optional properties.
+	OmitEmpty bool
 }
 
 // EnumValue is one constant of an enum type.
 type EnumValue struct {
 	Name string
-	// Literal is the Go literal of the value, such as "\"active\"" or "3".
-	Literal string
+	// Value is the constant's value: a string or an int64.
+	Value any
 }
 
 // Variant is one alternative of a union type.
 type Variant struct {
 	// Name is the suffix of the accessors: AsName, FromName.
-	Name   string
-	GoType string
+	Name string
+	Type *GoType
 	// Tags are the discriminator values that select this variant.
 	Tags []string
 }
@@ -125,6 +135,9 @@ type Operation struct {
 
 	RequestType  string
 	ResponseType string
+	// Var is the package-level variable that holds the operation's
+	// auth.Operation.
+	Var string
 	// handlerName is the unexported method that serves the operation.
 	HandlerName string
 
@@ -139,22 +152,32 @@ type Operation struct {
 	Validates bool
 }
 
+// ParamIn is where a parameter is.
+type ParamIn string
+
+// The locations of parameters.
+const (
+	InPath   ParamIn = "path"
+	InQuery  ParamIn = "query"
+	InHeader ParamIn = "header"
+	InCookie ParamIn = "cookie"
+)
+
 // Param is a parameter of an operation.
 type Param struct {
 	Name   string // as the spec names it
 	GoName string // field of the request struct
-	In     string // path, query, header, cookie
-	Style  string
+	In     ParamIn
+	// Style is the effective style, as the spec spells it.
+	Style string
 	// Explode is the effective explode setting.
 	Explode  bool
 	Required bool
-	// GoType is the field's type; for an optional parameter, a pointer or
-	// a slice.
-	GoType string
-	// ValueType is GoType without the pointer of an optional parameter.
-	ValueType string
-	Pointer   bool
-	Doc       string
+	// Type is the field's type; with Pointer, the field holds a pointer
+	// to it (an optional parameter whose type has no nil of its own).
+	Type    *GoType
+	Pointer bool
+	Doc     string
 	// Wildcard is the ServeMux wildcard that captures a path parameter.
 	Wildcard string
 	// Prefix and Suffix are literal text around a path parameter that
@@ -162,23 +185,19 @@ type Param struct {
 	Prefix, Suffix string
 	// JSON is set for parameters whose content is application/json.
 	JSON bool
-	// Local is the variable an optional header or cookie binds into.
-	Local string
-	// InName is In as the binding function names it: Header, Cookie.
-	InName string
 	// Check validates the bound value; "" when the schema constrains
 	// nothing a Go type does not already.
 	Check string
-	// Location is the parameter's JSON pointer into the request.
-	Location string
 }
 
 // Body is an operation's request body.
 type Body struct {
 	Required bool
-	// GoType is the type JSON bodies decode into; "" when the body has no
-	// JSON media type.
-	GoType string
+	// Type is the type JSON bodies decode into; nil when the body has no
+	// JSON media type. With Pointer, the request field is a pointer to
+	// it (an optional body).
+	Type    *GoType
+	Pointer bool
 	// ContentTypes are the media types the spec accepts, sorted.
 	ContentTypes []string
 	// Raw is set when some accepted media type is not JSON: such bodies
@@ -186,19 +205,18 @@ type Body struct {
 	Raw bool
 	// AnyJSON is set when a JSON media type is accepted.
 	AnyJSON bool
-	// FieldType is the request struct's Body field type: GoType, or a
-	// pointer to it when the body is optional.
-	FieldType string
 	// Accept is ContentTypes joined by spaces.
 	Accept string
-	// Check validates a JSON body before it is decoded into GoType.
+	// Check validates a JSON body before it is decoded into Type.
 	Check string
 	// Decoder, when set, decodes and checks a JSON body in one pass; it is
 	// used for bodies whose type is a struct and that are JSON only.
 	Decoder string
-	// Pointer is set when FieldType is a pointer.
-	Pointer bool
 }
+
+// StatusRange is the status codes an answer of a range (2XX) or the
+// default response may carry, Lo to Hi inclusive.
+type StatusRange struct{ Lo, Hi int }
 
 // Response is one declared answer: a status and a content type.
 type Response struct {
@@ -206,22 +224,20 @@ type Response struct {
 	TypeName    string
 	Constructor string
 	// Status is the status code; 0 for default and ranges, whose type
-	// carries the code.
+	// carries the code within Range.
 	Status int
+	Range  *StatusRange
 	// StatusKey is the key in the spec: "200", "2XX", "default".
 	StatusKey   string
 	ContentType string
-	// JSON is set when the body is JSON-encoded from BodyType.
+	// JSON is set when the body is JSON-encoded from Body.
 	JSON bool
-	// BodyType is the Go type of the body; "" when there is none, and
-	// "io.Reader" for non-JSON bodies.
-	BodyType string
-	Doc      string
+	// Body is the Go type of the body: nil when there is none, a stream
+	// for media types other than JSON.
+	Body *GoType
+	Doc  string
 	// Summary completes the type's doc sentence.
 	Summary string
-	// ValidStatus is a Go condition on r.StatusCode that holds for the
-	// codes the answer may carry; "" when Status is fixed.
-	ValidStatus string
 	// Check validates the JSON body, when responses are validated.
 	Check string
 }
@@ -232,7 +248,7 @@ type Response struct {
 // alternative; they are never merged across alternatives.
 type Security struct {
 	Public       bool
-	Alternatives [][]Use
+	Alternatives [][]Need
 	// Inherited is set when the requirement came from the root.
 	Inherited bool
 	// Implicit is set when no security applies because neither the
@@ -250,12 +266,11 @@ func (s Security) Anonymous() bool {
 	return false
 }
 
-// Use is a scheme within an alternative, with the scopes it must grant.
-type Use struct {
+// Need is a scheme within an alternative, with the scopes (or roles) it
+// must grant. runtime/auth names the same thing auth.Need.
+type Need struct {
 	Scheme *Scheme
 	Scopes []string
-	// ScopeRefs are the Go expressions of Scopes: scope constants.
-	ScopeRefs []string
 }
 
 // SchemeType mirrors auth.SchemeType by name.
@@ -277,22 +292,18 @@ type Scheme struct {
 	Key string // the key under components.securitySchemes
 	// GoName is the field of the generated Security struct.
 	GoName string
-	// VarName is the unexported identifier the handler keeps it in.
-	VarName string
-	Type    SchemeType
+	Type   SchemeType
 	// SpecType is the type as the spec spells it, with the http scheme:
 	// "http bearer", "apiKey", "http negotiate".
 	SpecType string
-	// In and KeyName locate an apiKey.
+	// In and KeyName locate an apiKey: In is header, query or cookie.
 	In      string
 	KeyName string
-	// InConst is the runtime/auth constant for In.
-	InConst string
 	// Where says, for docs, where an apiKey goes: ` in header "X-Key"`.
-	Where            string
-	Description      string
-	OpenIDConnectURL string
-	Flows            []*Flow
+	Where string
+	// Description is the spec's description of the scheme.
+	Description string
+	Flows       []*Flow
 	// Used is set when some operation's requirement names the scheme.
 	Used bool
 	// TokenPaths are tokenUrl and refreshUrl paths on the API itself where

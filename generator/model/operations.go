@@ -261,7 +261,7 @@ func (b *builder) params(o *Operation, item *openapi3.PathItem, op *openapi3.Ope
 			// OpenAPI says these are described elsewhere and ignored here.
 			continue
 		}
-		param := &Param{Name: p.Name, In: k.in, Required: p.Required || k.in == "path", Doc: strings.TrimSpace(p.Description)}
+		param := &Param{Name: p.Name, In: ParamIn(k.in), Required: p.Required || k.in == "path", Doc: strings.TrimSpace(p.Description)}
 		if k.in == "path" {
 			idx := -1
 			for i := range segs {
@@ -289,37 +289,25 @@ func (b *builder) params(o *Operation, item *openapi3.PathItem, op *openapi3.Ope
 			param.Explode = *p.Explode
 		}
 		hint := o.Name + GoName(p.Name)
-		param.Location = "/" + k.in + "/" + escapeToken(p.Name)
 		switch {
 		case p.Schema != nil:
-			param.ValueType = b.typeOf(p.Schema, hint, pptr+"/schema")
+			param.Type = b.typeOf(p.Schema, hint, pptr+"/schema")
 			param.Check = b.chk.checkOf(p.Schema, hint, pptr+"/schema")
 		case p.Content != nil && p.Content.Get("application/json") != nil:
 			param.JSON = true
-			b.use("encoding/json")
-			param.ValueType = b.typeOf(p.Content.Get("application/json").Schema, hint, pptr+"/content/application~1json/schema")
+			param.Type = b.typeOf(p.Content.Get("application/json").Schema, hint, pptr+"/content/application~1json/schema")
 			param.Check = b.chk.checkOf(p.Content.Get("application/json").Schema, hint, pptr+"/content/application~1json/schema")
 		default:
 			b.warn(pptr, "parameter has neither schema nor JSON content; bound as a string")
-			param.ValueType = "string"
+			param.Type = basicType(String)
 		}
-		if strings.HasPrefix(param.ValueType, "map[") && param.Style != "deepObject" && !param.JSON && !param.Explode {
-			// Maps bind only from exploded form or deepObject; objects
-			// with known properties are structs and bind in every style.
-			b.use("encoding/json")
-		}
-		param.GoType = param.ValueType
-		if !param.Required && !unpointerable(param.ValueType) {
-			param.GoType, param.Pointer = "*"+param.ValueType, true
-		}
+		param.Pointer = !param.Required && !param.Type.Nilable()
 		name := GoName(p.Name)
 		if fields.Taken(name) {
 			// The same name in another location: say which.
 			name += GoName(k.in)
 		}
 		param.GoName = fields.Unique(name)
-		param.Local = lowerName("p " + param.GoName)
-		param.InName = GoName(k.in)
 		o.Params = append(o.Params, param)
 	}
 	for _, s := range segs {
@@ -390,24 +378,16 @@ func (b *builder) body(o *Operation, op *openapi3.Operation, ptr string) {
 	}
 	if body.AnyJSON {
 		if jsonSchema == nil {
-			b.use("encoding/json")
-			body.GoType = goRaw
+			body.Type = rawJSONType
 		} else {
-			body.GoType = b.typeOf(jsonSchema, o.Name+"RequestBody", jsonPtr)
+			body.Type = b.typeOf(jsonSchema, o.Name+"RequestBody", jsonPtr)
 			body.Check = b.chk.checkOf(jsonSchema, o.Name+"RequestBody", jsonPtr)
 		}
-	}
-	if body.Raw {
-		b.use("io")
+		body.Pointer = !body.Required && !body.Type.Nilable()
 	}
 	body.Accept = strings.Join(body.ContentTypes, " ")
-	body.FieldType = body.GoType
-	if !body.Required && !unpointerable(body.GoType) {
-		body.FieldType, body.Pointer = "*"+body.GoType, true
-	}
-	if t := b.byName[body.GoType]; t != nil && t.Kind == StructType && !body.Raw && jsonSchema != nil && jsonSchema.Value != nil {
-		b.use("time")
-		body.Decoder = b.dec.structDecoder(t, jsonSchema.Value, jsonPtr).Func
+	if body.Type != nil && body.Type.IsNamed() && body.Type.Named.IsStruct() && !body.Raw && jsonSchema != nil && jsonSchema.Value != nil {
+		body.Decoder = b.dec.structDecoder(body.Type.Named, jsonSchema.Value, jsonPtr).Func
 	}
 	o.Body = body
 }
@@ -467,9 +447,9 @@ func (b *builder) responses(o *Operation, op *openapi3.Operation, ptr string) {
 		case 0:
 			base.Status = code
 		case 1:
-			base.ValidStatus = fmt.Sprintf("r.StatusCode >= %d && r.StatusCode <= %d", code*100, code*100+99)
+			base.Range = &StatusRange{Lo: code * 100, Hi: code*100 + 99}
 		default:
-			base.ValidStatus = "r.StatusCode >= 100 && r.StatusCode <= 599"
+			base.Range = &StatusRange{Lo: 100, Hi: 599}
 		}
 		if len(ref.Value.Content) == 0 {
 			r := *base
@@ -485,16 +465,14 @@ func (b *builder) responses(o *Operation, op *openapi3.Operation, ptr string) {
 				r.TypeName = o.Name + statusWord + mediaWord(ct)
 				mt := ref.Value.Content[ct]
 				if mt == nil || mt.Schema == nil {
-					b.use("encoding/json")
-					r.BodyType = goRaw
+					r.Body = rawJSONType
 				} else {
-					r.BodyType = b.typeOf(mt.Schema, o.Name+statusWord+"ResponseBody", rptr+"/content/"+escapeToken(ct)+"/schema")
+					r.Body = b.typeOf(mt.Schema, o.Name+statusWord+"ResponseBody", rptr+"/content/"+escapeToken(ct)+"/schema")
 					r.Check = b.chk.checkOf(mt.Schema, o.Name+statusWord+"ResponseBody", rptr+"/content/"+escapeToken(ct)+"/schema")
 				}
 			} else {
-				b.use("io")
 				r.TypeName = o.Name + statusWord + mediaWord(ct)
-				r.BodyType = "io.Reader"
+				r.Body = readerType
 			}
 			o.Responses = append(o.Responses, &r)
 		}
@@ -502,9 +480,8 @@ func (b *builder) responses(o *Operation, op *openapi3.Operation, ptr string) {
 	if len(o.Responses) == 0 {
 		// OpenAPI 3.1 allows an operation without responses; the handler
 		// still needs a way to answer.
-		b.use("io")
-		o.Responses = append(o.Responses, &Response{StatusKey: "default", TypeName: o.Name + "Default", BodyType: "io.Reader",
-			ValidStatus: "r.StatusCode >= 100 && r.StatusCode <= 599"})
+		o.Responses = append(o.Responses, &Response{StatusKey: "default", TypeName: o.Name + "Default", Body: readerType,
+			Range: &StatusRange{Lo: 100, Hi: 599}})
 	}
 	for _, r := range o.Responses {
 		r.Summary = fmt.Sprintf("is the %s answer of %s", r.StatusKey, o.Name)
@@ -533,6 +510,7 @@ func mediaWord(ct string) string {
 // all method names are known, in operation order.
 func (b *builder) nameOperationTypes() {
 	for _, o := range b.api.Operations {
+		o.Var = b.names.Unique(lowerName("op " + o.Name))
 		o.RequestType = b.names.Unique(o.Name + "Request")
 		o.ResponseType = b.names.Unique(o.Name + "Response")
 		var local Namespace

@@ -11,30 +11,23 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// The Go types that stand for schema types and formats.
-const (
-	goAny  = "any"
-	goRaw  = "json.RawMessage"
-	goTime = "time.Time"
-)
-
 // schemaPointer is where a schema sits in the spec, for diagnostics.
 type schemaPointer = string
 
 // typeOf returns the Go type expression for ref. Named types (structs,
 // enums, unions) are declared as needed and named after hint, unless the
 // schema already has a name.
-func (b *builder) typeOf(ref *openapi3.SchemaRef, hint string, ptr schemaPointer) string {
+func (b *builder) typeOf(ref *openapi3.SchemaRef, hint string, ptr schemaPointer) *GoType {
 	if ref == nil || ref.Value == nil {
-		return goAny
+		return anyType
 	}
 	s := ref.Value
 	if t, ok := b.named[s]; ok {
-		return t.Name
+		return namedType(t)
 	}
 	if b.depth > 64 {
 		b.warn(ptr, "schema nests deeper than 64 levels; typed as any")
-		return goAny
+		return anyType
 	}
 	b.depth++
 	defer func() { b.depth-- }()
@@ -48,7 +41,7 @@ func (b *builder) typeOf(ref *openapi3.SchemaRef, hint string, ptr schemaPointer
 		}
 		t := b.declare(s, name, ptr)
 		b.fill(t, s, ptr)
-		return t.Name
+		return namedType(t)
 	}
 	return b.expr(s, hint, ptr)
 }
@@ -93,14 +86,14 @@ func (b *builder) fill(t *Type, s *openapi3.Schema, ptr schemaPointer) {
 	default:
 		t.Kind = DefinedType
 		t.Underlying = b.expr(s, t.Name, ptr)
-		if t.Underlying == t.Name {
-			t.Underlying = goAny
+		if t.Underlying.IsNamed() && t.Underlying.Named == t {
+			t.Underlying = anyType
 		}
 	}
 }
 
 // expr returns the Go type of a schema that needs no declaration of its own.
-func (b *builder) expr(s *openapi3.Schema, hint string, ptr schemaPointer) string {
+func (b *builder) expr(s *openapi3.Schema, hint string, ptr schemaPointer) *GoType {
 	if len(s.AllOf) == 1 {
 		return b.typeOf(s.AllOf[0], hint, ptr+"/allOf/0")
 	}
@@ -110,7 +103,7 @@ func (b *builder) expr(s *openapi3.Schema, hint string, ptr schemaPointer) strin
 	types := nonNullTypes(s)
 	if len(types) > 1 {
 		b.warn(ptr, "schema allows several types (%s); typed as any", strings.Join(types, ", "))
-		return goAny
+		return anyType
 	}
 	typ := ""
 	if len(types) == 1 {
@@ -128,52 +121,46 @@ func (b *builder) expr(s *openapi3.Schema, hint string, ptr schemaPointer) strin
 	case "string":
 		switch s.Format {
 		case "date-time":
-			b.use("time")
-			return goTime
+			return timeType
 		case "date":
-			b.use("openapi_types")
-			return "openapi_types.Date"
+			return dateType
 		case "uuid":
-			b.use("openapi_types")
-			return "openapi_types.UUID"
+			return uuidType
 		case "binary":
-			b.use("openapi_types")
-			return "openapi_types.File"
+			return fileType
 		case "byte":
-			return "[]byte"
+			return bytesType
 		}
-		return "string"
+		return basicType(String)
 	case "integer":
 		switch s.Format {
 		case "int32":
-			return "int32"
+			return basicType(Int32)
 		case "int64":
-			return "int64"
+			return basicType(Int64)
 		}
-		return "int"
+		return basicType(Int)
 	case "number":
 		switch s.Format {
 		case "float":
-			return "float32"
+			return basicType(Float32)
 		case "int32":
-			return "int32"
+			return basicType(Int32)
 		case "int64":
-			return "int64"
+			return basicType(Int64)
 		}
-		return "float64"
+		return basicType(Float64)
 	case "boolean":
-		return "bool"
+		return basicType(Bool)
 	case "array":
-		return "[]" + b.typeOf(s.Items, hint+"Item", ptr+"/items")
+		return sliceOf(b.typeOf(s.Items, hint+"Item", ptr+"/items"))
 	case "object":
 		if ap := s.AdditionalProperties.Schema; ap != nil {
-			return "map[string]" + b.typeOf(ap, hint+"Value", ptr+"/additionalProperties")
+			return mapOf(b.typeOf(ap, hint+"Value", ptr+"/additionalProperties"))
 		}
-		return "map[string]any"
-	case "null":
-		return goAny
+		return mapOf(anyType)
 	}
-	return goAny
+	return anyType
 }
 
 func (b *builder) fillStruct(t *Type, s *openapi3.Schema, ptr schemaPointer) {
@@ -221,25 +208,13 @@ func (b *builder) fillStruct(t *Type, s *openapi3.Schema, ptr schemaPointer) {
 			b.warn(fptr, "property name %q cannot be written in a Go struct tag; the field is left out", name)
 			continue
 		}
-		f := &Field{Name: fields.Unique(GoName(name)), JSONName: name, Required: required[name]}
+		f := &Field{Name: fields.Unique(GoName(name)), JSONName: name, Required: required[name], OmitEmpty: !required[name]}
 		if prop != nil && prop.Value != nil {
 			f.Doc = schemaDoc(prop.Value)
 			f.Nullable = isNullable(prop.Value)
 		}
-		base := b.typeOf(prop, t.Name+GoName(name), fptr)
-		f.GoType = base
-		switch {
-		case unpointerable(base):
-		case !f.Required || f.Nullable:
-			f.GoType, f.Pointer = "*"+base, true
-		default:
-			f.valueOf = base
-		}
-		omit := ""
-		if !f.Required {
-			omit = ",omitempty"
-		}
-		f.Tag = fmt.Sprintf("`json:%s`", strconv.Quote(name+omit))
+		f.Type = b.typeOf(prop, t.Name+GoName(name), fptr)
+		f.Pointer = !f.Type.Nilable() && (!f.Required || f.Nullable)
 		t.Fields = append(t.Fields, f)
 	}
 }
@@ -247,21 +222,20 @@ func (b *builder) fillStruct(t *Type, s *openapi3.Schema, ptr schemaPointer) {
 func (b *builder) fillUnion(t *Type, s *openapi3.Schema, ptr schemaPointer) {
 	t.Kind = UnionType
 	t.OneOf = len(s.OneOf) > 0
-	b.use("encoding/json")
 	var names Namespace
-	byType := map[string]*Variant{}
+variants:
 	for i, m := range unionMembers(s) {
 		goType := b.typeOf(m.ref, fmt.Sprintf("%s%d", t.Name, i), ptr+m.ptr)
-		if v := byType[goType]; v != nil {
-			continue
+		for _, v := range t.Variants {
+			if v.Type.Same(goType) {
+				continue variants
+			}
 		}
-		v := &Variant{Name: names.Unique(variantName(goType)), GoType: goType}
-		byType[goType] = v
-		t.Variants = append(t.Variants, v)
+		t.Variants = append(t.Variants, &Variant{Name: names.Unique(GoName(goType.words())), Type: goType})
 	}
 	var names2 []string
 	for _, v := range t.Variants {
-		names2 = append(names2, v.GoType)
+		names2 = append(names2, v.Type.words())
 	}
 	word := "any of"
 	if t.OneOf {
@@ -273,8 +247,8 @@ func (b *builder) fillUnion(t *Type, s *openapi3.Schema, ptr schemaPointer) {
 		// A variant's schema key, when it is a component, is how mappings
 		// name it, and the default discriminator value.
 		keyOf := func(v *Variant) string {
-			if nt := b.byName[v.GoType]; nt != nil {
-				return b.schemaKey[nt]
+			if v.Type.IsNamed() {
+				return b.schemaKey[v.Type.Named]
 			}
 			return ""
 		}
@@ -301,33 +275,33 @@ func (b *builder) fillUnion(t *Type, s *openapi3.Schema, ptr schemaPointer) {
 
 func (b *builder) fillEnum(t *Type, s *openapi3.Schema, ptr schemaPointer) {
 	t.Kind = EnumType
-	t.Underlying = enumBase(s)
-	seen := map[string]bool{}
+	t.Base = enumBase(s)
+	seen := map[any]bool{}
 	for i, v := range s.Enum {
 		if v == nil {
 			continue // null is nullability, not a value
 		}
-		lit, label, ok := enumLiteral(t.Underlying, v)
+		val, label, ok := enumValue(t.Base, v)
 		if !ok {
-			b.warn(fmt.Sprintf("%s/enum/%d", ptr, i), "enum value %v does not fit type %s; left out", v, t.Underlying)
+			b.warn(fmt.Sprintf("%s/enum/%d", ptr, i), "enum value %v does not fit type %s; left out", v, t.Base)
 			continue
 		}
-		if seen[lit] {
-			b.warn(fmt.Sprintf("%s/enum/%d", ptr, i), "duplicate enum value %s; kept once", lit)
+		if seen[val] {
+			b.warn(fmt.Sprintf("%s/enum/%d", ptr, i), "duplicate enum value %v; kept once", val)
 			continue
 		}
-		seen[lit] = true
+		seen[val] = true
 		name := t.Name + GoName(label)
 		if label == "" {
 			name = t.Name + "Empty"
 		}
-		t.Values = append(t.Values, &EnumValue{Name: b.names.Unique(name), Literal: lit})
+		t.Values = append(t.Values, &EnumValue{Name: b.names.Unique(name), Value: val})
 	}
 }
 
 // enumBase returns the Go basic type of an enum's values, or "" when the
 // schema's values cannot share one (then the schema is typed plainly).
-func enumBase(s *openapi3.Schema) string {
+func enumBase(s *openapi3.Schema) Basic {
 	types := nonNullTypes(s)
 	if len(types) > 1 {
 		return ""
@@ -345,24 +319,26 @@ func enumBase(s *openapi3.Schema) string {
 	switch typ {
 	case "string":
 		if s.Format == "" || s.Format == "enum" {
-			return "string"
+			return String
 		}
 		return ""
 	case "integer":
 		switch s.Format {
 		case "int32":
-			return "int32"
+			return Int32
 		case "int64":
-			return "int64"
+			return Int64
 		}
-		return "int"
+		return Int
 	}
 	return ""
 }
 
-func enumLiteral(base string, v any) (lit, label string, ok bool) {
+// enumValue returns v as a value of base (a string or an int64) and the
+// label its constant is named with.
+func enumValue(base Basic, v any) (val any, label string, ok bool) {
 	switch base {
-	case "string":
+	case String:
 		var s string
 		switch x := v.(type) {
 		case string:
@@ -370,9 +346,9 @@ func enumLiteral(base string, v any) (lit, label string, ok bool) {
 		case bool, float64, int, int64:
 			s = fmt.Sprint(x)
 		default:
-			return "", "", false
+			return nil, "", false
 		}
-		return strconv.Quote(s), s, true
+		return s, s, true
 	default:
 		f, isNum := v.(float64)
 		if !isNum {
@@ -384,17 +360,17 @@ func enumLiteral(base string, v any) (lit, label string, ok bool) {
 			}
 		}
 		if !isNum || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-			return "", "", false
+			return nil, "", false
 		}
-		if base == "int32" && (f > math.MaxInt32 || f < math.MinInt32) {
-			return "", "", false
+		if base == Int32 && (f > math.MaxInt32 || f < math.MinInt32) {
+			return nil, "", false
 		}
 		s := strconv.FormatInt(int64(f), 10)
 		label := s
 		if f < 0 {
 			label = "Minus" + s[1:]
 		}
-		return s, label, true
+		return int64(f), label, true
 	}
 }
 
@@ -456,22 +432,6 @@ func isEmptySchema(s *openapi3.Schema) bool {
 	return s.Type == nil && len(s.Properties) == 0 && len(s.Enum) == 0 && s.Items == nil && len(s.OneOf) == 0 && len(s.AnyOf) == 0
 }
 
-// unpointerable reports whether a field of type t stays a value even when
-// optional: nil slices, maps and interfaces already mean "absent".
-func unpointerable(t string) bool {
-	return strings.HasPrefix(t, "[]") || strings.HasPrefix(t, "map[") || t == goAny || t == goRaw
-}
-
-// variantName derives an accessor suffix from a Go type expression.
-func variantName(goType string) string {
-	s := goType
-	s = strings.ReplaceAll(s, "[]", "ListOf ")
-	s = strings.ReplaceAll(s, "map[string]", "MapOf ")
-	s = strings.ReplaceAll(s, "openapi_types.", "")
-	s = strings.ReplaceAll(s, "time.", "")
-	return GoName(s)
-}
-
 // refName returns the last token of a $ref's JSON pointer, or the file's
 // base name when the ref has no pointer.
 func refName(ref string) string {
@@ -510,27 +470,13 @@ func escapeToken(s string) string {
 // breakCycles makes pointers of the struct fields that would otherwise
 // embed a type in itself, directly or through others: every value edge
 // inside a strongly connected component of the "contains by value" graph.
-func breakCycles(types []*Type, byName map[string]*Type) {
-	// resolve follows aliases to the struct a field really contains.
-	resolve := func(name string) *Type {
-		for i := 0; i < 16 && name != ""; i++ {
-			t := byName[name]
-			if t == nil {
-				return nil
-			}
-			if t.Kind != DefinedType {
-				return t
-			}
-			name = t.Underlying
+func breakCycles(types []*Type) {
+	// contains is the struct a field holds by value, or nil.
+	contains := func(f *Field) *Type {
+		if f.Pointer {
+			return nil
 		}
-		return nil
-	}
-	for _, t := range types {
-		for _, f := range t.Fields {
-			if f.valueOf != "" {
-				f.named = resolve(f.valueOf)
-			}
-		}
+		return f.Type.Struct()
 	}
 	index := map[*Type]int{}
 	low := map[*Type]int{}
@@ -545,7 +491,7 @@ func breakCycles(types []*Type, byName map[string]*Type) {
 		stack = append(stack, t)
 		onStack[t] = true
 		for _, f := range t.Fields {
-			w := f.named
+			w := contains(f)
 			if w == nil {
 				continue
 			}
@@ -576,9 +522,8 @@ func breakCycles(types []*Type, byName map[string]*Type) {
 	}
 	for _, t := range types {
 		for _, f := range t.Fields {
-			if f.named != nil && comp[f.named] == comp[t] {
-				f.GoType, f.Pointer = "*"+f.GoType, true
-				f.named = nil
+			if w := contains(f); w != nil && comp[w] == comp[t] {
+				f.Pointer = true
 			}
 		}
 	}

@@ -15,8 +15,7 @@ func (b *builder) buildSchemes() {
 	if b.doc.Components == nil {
 		return
 	}
-	var fields, vars Namespace
-	vars.Reserve("h", "s", "sec", "opts", "cfg", "rt", "err", "schemes")
+	var fields Namespace
 	defs := b.doc.Components.SecuritySchemes
 	for _, key := range sortedKeys(defs) {
 		ptr := "/components/securitySchemes/" + escapeToken(key)
@@ -27,13 +26,11 @@ func (b *builder) buildSchemes() {
 		}
 		ss := ref.Value
 		sc := &Scheme{
-			Key:              key,
-			GoName:           fields.Unique(GoName(key)),
-			VarName:          vars.Unique("scheme" + GoName(key)),
-			Description:      ss.Description,
-			OpenIDConnectURL: ss.OpenIdConnectUrl,
-			Location:         b.loc(ptr),
-			SpecType:         ss.Type,
+			Key:         key,
+			GoName:      fields.Unique(GoName(key)),
+			Description: strings.TrimSpace(ss.Description),
+			Location:    b.loc(ptr),
+			SpecType:    ss.Type,
 		}
 		switch strings.ToLower(ss.Type) {
 		case "http":
@@ -52,12 +49,7 @@ func (b *builder) buildSchemes() {
 			sc.KeyName = ss.Name
 			sc.In = strings.ToLower(ss.In)
 			switch sc.In {
-			case "header":
-				sc.InConst = "auth.InHeader"
-			case "query":
-				sc.InConst = "auth.InQuery"
-			case "cookie":
-				sc.InConst = "auth.InCookie"
+			case "header", "query", "cookie":
 			default:
 				sc.Type = Unsupported
 				b.warn(ptr+"/in", "apiKey location %q is not header, query or cookie; requests that only it could admit are refused", ss.In)
@@ -124,7 +116,7 @@ func (b *builder) security(op *openapi3.Operation, ptr string) (Security, error)
 	}
 	seen := map[string]bool{}
 	for i, req := range reqs {
-		var alt []Use
+		var alt []Need
 		dropped := false
 		for _, key := range sortedKeys(req) {
 			sc := b.schemes[key]
@@ -145,7 +137,7 @@ func (b *builder) security(op *openapi3.Operation, ptr string) (Security, error)
 					scopes = append(scopes, s)
 				}
 			}
-			alt = append(alt, Use{Scheme: sc, Scopes: scopes})
+			alt = append(alt, Need{Scheme: sc, Scopes: scopes})
 		}
 		if dropped {
 			continue
@@ -160,7 +152,7 @@ func (b *builder) security(op *openapi3.Operation, ptr string) (Security, error)
 	return sec, nil
 }
 
-func altSignature(alt []Use) string {
+func altSignature(alt []Need) string {
 	var sb strings.Builder
 	for _, u := range alt {
 		sb.WriteString(u.Scheme.Key)
@@ -172,7 +164,7 @@ func altSignature(alt []Use) string {
 }
 
 // buildScopes declares a constant for every scope the schemes declare and
-// every scope or role the requirements use, and points uses at them.
+// every scope or role the requirements use.
 func (b *builder) buildScopes() {
 	docs := map[string]string{}
 	values := map[string]bool{}
@@ -209,15 +201,17 @@ func (b *builder) buildScopes() {
 		b.scopes[v] = c
 		b.api.Scopes = append(b.api.Scopes, c)
 	}
-	for _, op := range b.api.Operations {
-		for _, alt := range op.Security.Alternatives {
-			for i := range alt {
-				for _, s := range alt[i].Scopes {
-					alt[i].ScopeRefs = append(alt[i].ScopeRefs, b.scopes[s].Name)
-				}
-			}
+}
+
+// ScopeName returns the name of the constant declared for scope.
+func (api *API) ScopeName(scope string) string {
+	if api.scopeNames == nil {
+		api.scopeNames = make(map[string]string, len(api.Scopes))
+		for _, c := range api.Scopes {
+			api.scopeNames[c.Value] = c.Name
 		}
 	}
+	return api.scopeNames[scope]
 }
 
 // markUsedSchemes records which schemes operations use, and where an

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,19 +18,20 @@ type Check struct {
 	Func string
 	// Nullable admits null before any other check.
 	Nullable bool
-	// Types is the validate.Type expression of the allowed JSON types; ""
-	// when every type is allowed.
-	Types string
-	// Enum holds the Go literals of the allowed values, as any.
-	Enum []string
-	// Const is the Go literal of the one allowed value (3.1 const).
-	Const string
-	// StringBounds, NumberBounds, ArrayBounds and ObjectBounds name the
-	// package-level bounds variables; "" when the schema has none.
-	StringBounds string
-	NumberBounds string
-	ArrayBounds  string
-	ObjectBounds string
+	// Types are the allowed JSON types; none when every type is allowed.
+	Types []JSONType
+	// Enum holds the allowed values, as a generic JSON decode gives them:
+	// nil, a string, a bool or a Number.
+	Enum []any
+	// HasConst says Const is the one allowed value (3.1 const).
+	HasConst bool
+	Const    any
+	// The package-level bounds the value is checked against; nil when the
+	// schema has none of the kind.
+	StringBounds *Bounds
+	NumberBounds *Bounds
+	ArrayBounds  *Bounds
+	ObjectBounds *Bounds
 	// Items checks array items.
 	Items string
 	// Props check object properties; Additional checks the others.
@@ -44,6 +45,23 @@ type Check struct {
 	Discriminator string
 	Tags          []*TagCheck
 }
+
+// JSONType is a JSON type as JSON Schema names it.
+type JSONType string
+
+// The JSON types, in the order of their names.
+const (
+	JSONArray   JSONType = "array"
+	JSONBoolean JSONType = "boolean"
+	JSONInteger JSONType = "integer"
+	JSONNull    JSONType = "null"
+	JSONNumber  JSONType = "number"
+	JSONObject  JSONType = "object"
+	JSONString  JSONType = "string"
+)
+
+// Number is a JSON number in a generic value, by its text.
+type Number string
 
 // PropCheck checks one property of an object.
 type PropCheck struct {
@@ -61,11 +79,50 @@ type TagCheck struct {
 	Func string
 }
 
-// Bounds is a package-level variable of constraints, initialized once.
+// Bounds is a package-level variable of constraints, built once. Exactly
+// one of String, Number, Array and Object is set.
 type Bounds struct {
-	Name string
-	// Value is its Go composite literal.
-	Value string
+	Name   string
+	String *StringBounds
+	Number *NumberBounds
+	Array  *ArrayBounds
+	Object *ObjectBounds
+}
+
+// StringBounds are a string's constraints.
+type StringBounds struct {
+	MinLength uint64
+	MaxLength *uint64
+	// Pattern is an RE2 regular expression; "" when there is none.
+	Pattern string
+	// Format is a format the runtime checks; "" when there is none.
+	Format string
+}
+
+// NumberBounds are a number's constraints.
+type NumberBounds struct {
+	Min, Max                   *float64
+	ExclusiveMin, ExclusiveMax bool
+	MultipleOf                 *float64
+	// Bits, when 32 or 64, bounds an integer to that many bits.
+	Bits int
+}
+
+// ArrayBounds are an array's constraints.
+type ArrayBounds struct {
+	MinItems uint64
+	MaxItems *uint64
+	Unique   bool
+}
+
+// ObjectBounds are an object's constraints.
+type ObjectBounds struct {
+	MinProperties uint64
+	MaxProperties *uint64
+	// Known lists the declared properties, sorted, for the unknown-property
+	// checks; Closed refuses every other (additionalProperties: false).
+	Known  []string
+	Closed bool
 }
 
 // checker builds Checks, one per schema.
@@ -74,7 +131,7 @@ type checker struct {
 	names  Namespace
 	bySch  map[*openapi3.Schema]*Check
 	byKey  map[string]*Check
-	bounds map[string]string // literal → variable name
+	bounds map[string]*Bounds // by boundsKey
 }
 
 // checkOf returns the name of the validator of ref, building it and
@@ -108,7 +165,11 @@ func (c *checker) checkOf(ref *openapi3.SchemaRef, hint, ptr string) string {
 	if onlyType(ch) && c.b.named[s] == nil {
 		// A bare type check has nothing to refer back to it: name it after
 		// the types, so that every such check shares one function.
-		ch.Func = "check" + strings.NewReplacer("validate.Type", "", "|", "Or").Replace(ch.Types)
+		var words []string
+		for _, t := range ch.Types {
+			words = append(words, GoName(string(t)))
+		}
+		ch.Func = "check" + strings.Join(words, "Or")
 	}
 	// Identical checks of inline schemas share one function.
 	key := checkKey(ch)
@@ -122,37 +183,37 @@ func (c *checker) checkOf(ref *openapi3.SchemaRef, hint, ptr string) string {
 }
 
 func (c *checker) fill(ch *Check, s *openapi3.Schema, name, ptr string) {
-	ch.Types = typesExpr(s)
+	ch.Types = jsonTypes(s)
 	ch.Nullable = isNullable(s)
 	for i, v := range s.Enum {
 		if v == nil && !isNullable(s) {
 			continue
 		}
-		lit, ok := jsonLiteral(v)
+		val, ok := jsonValue(v)
 		if !ok {
 			c.b.warn(fmt.Sprintf("%s/enum/%d", ptr, i), "enum value cannot be checked; left out of validation")
 			continue
 		}
-		if !contains(ch.Enum, lit) {
-			ch.Enum = append(ch.Enum, lit)
+		if !slices.Contains(ch.Enum, val) {
+			ch.Enum = append(ch.Enum, val)
 		}
 	}
 	if s.Const != nil {
-		if lit, ok := jsonLiteral(s.Const); ok {
-			ch.Const = lit
+		if val, ok := jsonValue(s.Const); ok {
+			ch.HasConst, ch.Const = true, val
 		} else {
 			c.b.warn(ptr+"/const", "const value cannot be checked; left out of validation")
 		}
 	}
-	if len(ch.Enum) > 0 && isNullable(s) && !contains(ch.Enum, "nil") {
-		ch.Enum = append(ch.Enum, "nil")
+	if len(ch.Enum) > 0 && isNullable(s) && !slices.Contains(ch.Enum, nil) {
+		ch.Enum = append(ch.Enum, nil)
 	}
 	ch.StringBounds = c.stringBounds(s, ptr)
 	ch.NumberBounds = c.numberBounds(s, true)
 	if s.Items != nil || s.MinItems > 0 || s.MaxItems != nil || s.UniqueItems {
 		ch.Items = c.checkOf(s.Items, name+"Item", ptr+"/items")
 		if s.MinItems > 0 || s.MaxItems != nil || s.UniqueItems {
-			ch.ArrayBounds = c.bound("validate.ArrayBounds", fmt.Sprintf("validate.ArrayBounds{MinItems: %d, MaxItems: %d, UniqueItems: %v}", s.MinItems, maxOr(s.MaxItems), s.UniqueItems))
+			ch.ArrayBounds = c.bound(Bounds{Array: &ArrayBounds{MinItems: s.MinItems, MaxItems: maxOf(s.MaxItems), Unique: s.UniqueItems}})
 		}
 	}
 	c.fillObject(ch, s, name, ptr)
@@ -252,26 +313,17 @@ func (c *checker) fillObject(ch *Check, s *openapi3.Schema, name, ptr string) {
 		}
 	}
 	collect(s, 0)
-	var known []string
-	for _, p := range sortedKeys(names) {
-		known = append(known, strconv.Quote(p)+": true")
+	known := sortedKeys(names)
+	if openParts {
+		// Declared extras are never unknown, even in strict mode.
+		known = nil
 	}
-	knownLit := "nil"
-	if len(known) > 0 {
-		knownLit = "map[string]bool{" + strings.Join(known, ", ") + "}"
-	}
-	if openParts || len(names) == 0 {
-		// Declared extras are never unknown, even in strict mode; nor is
-		// anything in a schema that declares no properties.
-		knownLit = "nil"
-	}
-	if s.MinProps > 0 || s.MaxProps != nil || closed || knownLit != "nil" {
-		ch.ObjectBounds = c.bound("validate.ObjectBounds", fmt.Sprintf("validate.ObjectBounds{MinProperties: %d, MaxProperties: %d, Known: %s, Closed: %v}",
-			s.MinProps, maxOr(s.MaxProps), knownLit, closed))
+	if s.MinProps > 0 || s.MaxProps != nil || closed || len(known) > 0 {
+		ch.ObjectBounds = c.bound(Bounds{Object: &ObjectBounds{MinProperties: s.MinProps, MaxProperties: maxOf(s.MaxProps), Known: known, Closed: closed}})
 	}
 }
 
-func (c *checker) stringBounds(s *openapi3.Schema, ptr string) string {
+func (c *checker) stringBounds(s *openapi3.Schema, ptr string) *Bounds {
 	pattern := ""
 	if s.Pattern != "" {
 		if _, err := regexp.Compile(s.Pattern); err != nil {
@@ -287,19 +339,14 @@ func (c *checker) stringBounds(s *openapi3.Schema, ptr string) string {
 		format = s.Format
 	}
 	if s.MinLength == 0 && s.MaxLength == nil && pattern == "" && format == "" {
-		return ""
+		return nil
 	}
-	pat := "nil"
-	if pattern != "" {
-		pat = fmt.Sprintf("validate.MustPattern(%s)", strconv.Quote(pattern))
-	}
-	return c.bound("validate.StringBounds", fmt.Sprintf("validate.StringBounds{MinLength: %d, MaxLength: %d, Pattern: %s, Format: %s}",
-		s.MinLength, maxOr(s.MaxLength), pat, strconv.Quote(format)))
+	return c.bound(Bounds{String: &StringBounds{MinLength: s.MinLength, MaxLength: maxOf(s.MaxLength), Pattern: pattern, Format: format}})
 }
 
 // numberBounds returns the bounds of a number. withBits adds the range of
 // an int32 or int64 format; decoders check that while parsing.
-func (c *checker) numberBounds(s *openapi3.Schema, withBits bool) string {
+func (c *checker) numberBounds(s *openapi3.Schema, withBits bool) *Bounds {
 	bits := 0
 	if withBits && s.Type != nil && s.Type.Includes("integer") {
 		switch s.Format {
@@ -324,119 +371,132 @@ func (c *checker) numberBounds(s *openapi3.Schema, withBits bool) string {
 		exclMax = true
 	}
 	if min == nil && max == nil && s.MultipleOf == nil && bits == 0 {
-		return ""
+		return nil
 	}
-	return c.bound("validate.NumberBounds", fmt.Sprintf("validate.NumberBounds{Min: %s, Max: %s, ExclusiveMin: %v, ExclusiveMax: %v, MultipleOf: %s, Bits: %d}",
-		floatPtr(min), floatPtr(max), exclMin && min != nil, exclMax && max != nil, floatPtr(s.MultipleOf), bits))
+	return c.bound(Bounds{Number: &NumberBounds{Min: min, Max: max, ExclusiveMin: exclMin && min != nil,
+		ExclusiveMax: exclMax && max != nil, MultipleOf: s.MultipleOf, Bits: bits}})
 }
 
-// bound returns the variable holding literal, declaring it once.
-func (c *checker) bound(typ, literal string) string {
-	if name, ok := c.bounds[literal]; ok {
-		return name
+// bound returns the package-level variable holding b's constraints,
+// declaring it the first time they are needed.
+func (c *checker) bound(b Bounds) *Bounds {
+	key := boundsKey(&b)
+	if v, ok := c.bounds[key]; ok {
+		return v
 	}
-	name := c.names.Unique("bounds" + strconv.Itoa(len(c.bounds)+1))
-	c.bounds[literal] = name
-	c.b.api.Bounds = append(c.b.api.Bounds, &Bounds{Name: name, Value: literal})
-	return name
+	b.Name = c.names.Unique("bounds" + strconv.Itoa(len(c.bounds)+1))
+	v := &b
+	c.bounds[key] = v
+	c.b.api.Bounds = append(c.b.api.Bounds, v)
+	return v
 }
 
-func floatPtr(f *float64) string {
-	if f == nil {
-		return "nil"
+// boundsKey identifies equal constraints, so that they share a variable.
+func boundsKey(b *Bounds) string {
+	f := func(p *float64) string {
+		if p == nil {
+			return "-"
+		}
+		return strconv.FormatFloat(*p, 'g', -1, 64)
 	}
-	return fmt.Sprintf("validate.Float(%s)", strconv.FormatFloat(*f, 'g', -1, 64))
+	u := func(p *uint64) string {
+		if p == nil {
+			return "-"
+		}
+		return strconv.FormatUint(*p, 10)
+	}
+	switch {
+	case b.String != nil:
+		x := b.String
+		return fmt.Sprintf("s|%d|%s|%q|%q", x.MinLength, u(x.MaxLength), x.Pattern, x.Format)
+	case b.Number != nil:
+		x := b.Number
+		return fmt.Sprintf("n|%s|%s|%v|%v|%s|%d", f(x.Min), f(x.Max), x.ExclusiveMin, x.ExclusiveMax, f(x.MultipleOf), x.Bits)
+	case b.Array != nil:
+		x := b.Array
+		return fmt.Sprintf("a|%d|%s|%v", x.MinItems, u(x.MaxItems), x.Unique)
+	case b.Object != nil:
+		x := b.Object
+		return fmt.Sprintf("o|%d|%s|%q|%v", x.MinProperties, u(x.MaxProperties), x.Known, x.Closed)
+	}
+	return ""
 }
 
-func maxOr(p *uint64) int64 {
+// maxOf returns a copy of an upper bound, or nil for none (or one too
+// large to mean anything).
+func maxOf(p *uint64) *uint64 {
 	if p == nil || *p > math.MaxInt32 {
-		return -1
+		return nil
 	}
-	return int64(*p)
+	v := *p
+	return &v
 }
 
-func typesExpr(s *openapi3.Schema) string {
-	var types []string
-	if s.Type != nil {
-		types = s.Type.Slice()
+// jsonTypes returns the JSON types s allows, in the order of their names;
+// none when it allows every type.
+func jsonTypes(s *openapi3.Schema) []JSONType {
+	if s.Type == nil {
+		return nil
 	}
-	var bits []string
-	for _, t := range types {
-		switch t {
-		case "null":
-			bits = append(bits, "validate.TypeNull")
-		case "boolean":
-			bits = append(bits, "validate.TypeBoolean")
-		case "integer":
-			bits = append(bits, "validate.TypeInteger")
-		case "number":
-			bits = append(bits, "validate.TypeNumber")
-		case "string":
-			bits = append(bits, "validate.TypeString")
-		case "array":
-			bits = append(bits, "validate.TypeArray")
-		case "object":
-			bits = append(bits, "validate.TypeObject")
+	var types []JSONType
+	for _, t := range s.Type.Slice() {
+		switch jt := JSONType(t); jt {
+		case JSONArray, JSONBoolean, JSONInteger, JSONNull, JSONNumber, JSONObject, JSONString:
+			if !slices.Contains(types, jt) {
+				types = append(types, jt)
+			}
 		}
 	}
-	if len(bits) == 0 {
-		return ""
+	if len(types) == 0 {
+		return nil
 	}
-	if s.Nullable && !contains(bits, "validate.TypeNull") {
-		bits = append(bits, "validate.TypeNull")
+	if s.Nullable && !slices.Contains(types, JSONNull) {
+		types = append(types, JSONNull)
 	}
-	sort.Strings(bits)
-	return strings.Join(dedupe(bits), "|")
+	slices.Sort(types)
+	return types
 }
 
-func dedupe(list []string) []string {
-	var out []string
-	for i, s := range list {
-		if i == 0 || s != list[i-1] {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// jsonLiteral renders an enum value as the Go value encoding/json with
-// UseNumber decodes it to.
-func jsonLiteral(v any) (string, bool) {
+// jsonValue returns an enum or const value as a generic JSON decode with
+// numbers kept as text gives it.
+func jsonValue(v any) (any, bool) {
 	switch x := v.(type) {
-	case nil:
-		return "nil", true
-	case string:
-		return strconv.Quote(x), true
-	case bool:
-		return strconv.FormatBool(x), true
+	case nil, string, bool:
+		return x, true
 	case float64:
-		return fmt.Sprintf("json.Number(%q)", strconv.FormatFloat(x, 'f', -1, 64)), true
+		return Number(strconv.FormatFloat(x, 'f', -1, 64)), true
 	case int:
-		return fmt.Sprintf("json.Number(%q)", strconv.Itoa(x)), true
+		return Number(strconv.Itoa(x)), true
 	case int64:
-		return fmt.Sprintf("json.Number(%q)", strconv.FormatInt(x, 10)), true
+		return Number(strconv.FormatInt(x, 10)), true
 	}
-	return "", false
+	return nil, false
 }
 
 func isEmptyCheck(ch *Check) bool {
-	return !ch.Nullable && ch.Types == "" && len(ch.Enum) == 0 && ch.Const == "" && ch.StringBounds == "" && ch.NumberBounds == "" && ch.ArrayBounds == "" &&
-		ch.ObjectBounds == "" && ch.Items == "" && len(ch.Props) == 0 && ch.Additional == "" && len(ch.AllOf) == 0 &&
+	return !ch.Nullable && len(ch.Types) == 0 && len(ch.Enum) == 0 && !ch.HasConst && ch.StringBounds == nil && ch.NumberBounds == nil && ch.ArrayBounds == nil &&
+		ch.ObjectBounds == nil && ch.Items == "" && len(ch.Props) == 0 && ch.Additional == "" && len(ch.AllOf) == 0 &&
 		len(ch.OneOf) == 0 && len(ch.AnyOf) == 0 && ch.Discriminator == ""
 }
 
 func onlyType(ch *Check) bool {
 	t := ch.Types
-	ch.Types = ""
+	ch.Types = nil
 	empty := isEmptyCheck(ch)
 	ch.Types = t
-	return empty && t != ""
+	return empty && len(t) > 0
 }
 
 func checkKey(ch *Check) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%v|%s|%v|%s|%s|%s|%s|%s|%s|%v|%v|%v|%s|", ch.Const, ch.Nullable, ch.Types, ch.Enum, ch.StringBounds, ch.NumberBounds,
-		ch.ArrayBounds, ch.ObjectBounds, ch.Items, ch.Additional, ch.AllOf, ch.OneOf, ch.AnyOf, ch.Discriminator)
+	name := func(b *Bounds) string {
+		if b == nil {
+			return ""
+		}
+		return b.Name
+	}
+	fmt.Fprintf(&b, "%v|%#v|%v|%v|%#v|%s|%s|%s|%s|%s|%s|%v|%v|%v|%s|", ch.HasConst, ch.Const, ch.Nullable, ch.Types, ch.Enum, name(ch.StringBounds), name(ch.NumberBounds),
+		name(ch.ArrayBounds), name(ch.ObjectBounds), ch.Items, ch.Additional, ch.AllOf, ch.OneOf, ch.AnyOf, ch.Discriminator)
 	for _, p := range ch.Props {
 		fmt.Fprintf(&b, "%s:%v:%v:%v:%s;", p.Name, p.Required, p.ReadOnly, p.WriteOnly, p.Func)
 	}

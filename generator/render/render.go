@@ -167,9 +167,29 @@ func format(name string, src []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
+// funcs are the template functions: they write Go for the model's typed
+// values, so that neither the model nor the templates build Go syntax out
+// of strings.
 var funcs = template.FuncMap{
-	"comment": comment,
-	"oneLine": oneLine,
+	"comment":   comment,
+	"oneLine":   oneLine,
+	"goType":    goType,
+	"fieldType": fieldType,
+	"jsonTag":   jsonTag,
+	"literal":   literal,
+	"jsonValue": jsonValue,
+	"typeSet":   typeSet,
+	"bounds":    boundsLiteral,
+	"place":     place,
+	"pathOf":    pathOf,
+	"local":     local,
+	"seenWord":  func(i int) int { return i / 64 },
+	"seenBit":   func(i int) int { return i % 64 },
+	"ptrFunc":   ptrFunc,
+	"authIn":    authIn,
+	"requires":  requires,
+	"quote":     strconv.Quote,
+	"param":     param,
 }
 
 // comment builds a doc comment: "// name summary" then the spec's text,

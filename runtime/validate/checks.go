@@ -190,20 +190,20 @@ func isMultiple(v json.Number, m float64) bool {
 // StringBounds holds a string's constraints.
 type StringBounds struct {
 	MinLength int
-	MaxLength int // -1 when unbounded
+	MaxLength *int // nil when unbounded
 	Pattern   *Pattern
 	Format    string
 }
 
 // String checks s against b.
 func (r *Report) String(p *Path, s string, b *StringBounds) {
-	if b.MinLength > 0 || b.MaxLength >= 0 {
+	if b.MinLength > 0 || b.MaxLength != nil {
 		n := utf8.RuneCountInString(s)
 		if n < b.MinLength {
 			r.Add(p, "minLength", "length %d is less than %d", n, b.MinLength)
 		}
-		if b.MaxLength >= 0 && n > b.MaxLength {
-			r.Add(p, "maxLength", "length %d is more than %d", n, b.MaxLength)
+		if b.MaxLength != nil && n > *b.MaxLength {
+			r.Add(p, "maxLength", "length %d is more than %d", n, *b.MaxLength)
 		}
 	}
 	if b.Pattern != nil && !b.Pattern.MatchString(s) {
@@ -219,7 +219,7 @@ func (r *Report) String(p *Path, s string, b *StringBounds) {
 // ArrayBounds holds an array's constraints.
 type ArrayBounds struct {
 	MinItems    int
-	MaxItems    int // -1 when unbounded
+	MaxItems    *int // nil when unbounded
 	UniqueItems bool
 }
 
@@ -228,9 +228,9 @@ func (r *Report) Array(p *Path, a []any, b *ArrayBounds) {
 	if len(a) < b.MinItems {
 		r.Add(p, "minItems", "%d items, fewer than %d", len(a), b.MinItems)
 	}
-	if b.MaxItems >= 0 && len(a) > b.MaxItems {
+	if b.MaxItems != nil && len(a) > *b.MaxItems {
 		// Too many items already: uniqueness is not worth computing.
-		r.Add(p, "maxItems", "%d items, more than %d", len(a), b.MaxItems)
+		r.Add(p, "maxItems", "%d items, more than %d", len(a), *b.MaxItems)
 		return
 	}
 	if b.UniqueItems {
@@ -241,7 +241,7 @@ func (r *Report) Array(p *Path, a []any, b *ArrayBounds) {
 // ObjectBounds holds an object's constraints.
 type ObjectBounds struct {
 	MinProperties int
-	MaxProperties int // -1 when unbounded
+	MaxProperties *int // nil when unbounded
 	// Known lists the declared properties; with Closed, any other is a
 	// violation (additionalProperties: false).
 	Known  map[string]bool
@@ -254,8 +254,8 @@ func (r *Report) Object(p *Path, o map[string]any, b *ObjectBounds) {
 	if len(o) < b.MinProperties {
 		r.Add(p, "minProperties", "%d properties, fewer than %d", len(o), b.MinProperties)
 	}
-	if b.MaxProperties >= 0 && len(o) > b.MaxProperties {
-		r.Add(p, "maxProperties", "%d properties, more than %d", len(o), b.MaxProperties)
+	if b.MaxProperties != nil && len(o) > *b.MaxProperties {
+		r.Add(p, "maxProperties", "%d properties, more than %d", len(o), *b.MaxProperties)
 	}
 	if b.Closed || r.Strict && b.Known != nil && p != r.allOfAt {
 		for k := range o {
@@ -353,6 +353,9 @@ func (r *Report) UnknownVariant(p *Path, property string, v any) {
 // Float returns a pointer to f, for bounds literals.
 func Float(f float64) *float64 { return &f }
 
+// Int returns a pointer to n, for bounds literals.
+func Int(n int) *int { return &n }
+
 func equal(a, b any) bool {
 	switch x := a.(type) {
 	case json.Number:
@@ -436,9 +439,9 @@ func splitDecimal(s string) (intPart, frac string, ok bool) {
 
 // Full reports whether an array that already holds n items is at its
 // maxItems: a decoder counts the items past it without decoding them.
-func (b *ArrayBounds) Full(n int) bool { return b.MaxItems >= 0 && n >= b.MaxItems }
+func (b *ArrayBounds) Full(n int) bool { return b.MaxItems != nil && n >= *b.MaxItems }
 
 // Full reports whether an object that already holds n members is at its
 // maxProperties: a decoder counts the members past it without decoding
 // them.
-func (b *ObjectBounds) Full(n int) bool { return b.MaxProperties >= 0 && n >= b.MaxProperties }
+func (b *ObjectBounds) Full(n int) bool { return b.MaxProperties != nil && n >= *b.MaxProperties }

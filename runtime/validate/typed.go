@@ -53,8 +53,8 @@ func (r *Report) ArrayLen(p *Path, n int, b *ArrayBounds) {
 	if n < b.MinItems {
 		r.Add(p, "minItems", "%d items, fewer than %d", n, b.MinItems)
 	}
-	if b.MaxItems >= 0 && n > b.MaxItems {
-		r.Add(p, "maxItems", "%d items, more than %d", n, b.MaxItems)
+	if b.MaxItems != nil && n > *b.MaxItems {
+		r.Add(p, "maxItems", "%d items, more than %d", n, *b.MaxItems)
 	}
 }
 
@@ -63,8 +63,8 @@ func (r *Report) PropCount(p *Path, n int, b *ObjectBounds) {
 	if n < b.MinProperties {
 		r.Add(p, "minProperties", "%d properties, fewer than %d", n, b.MinProperties)
 	}
-	if b.MaxProperties >= 0 && n > b.MaxProperties {
-		r.Add(p, "maxProperties", "%d properties, more than %d", n, b.MaxProperties)
+	if b.MaxProperties != nil && n > *b.MaxProperties {
+		r.Add(p, "maxProperties", "%d properties, more than %d", n, *b.MaxProperties)
 	}
 }
 

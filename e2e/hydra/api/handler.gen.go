@@ -17,8 +17,10 @@ import (
 // uses has none.
 type Security struct {
 	// HydraOAuth verifies credentials of the "hydraOAuth" scheme (oauth2); operations use it.
+	// Access tokens that Hydra issues to clients.
 	HydraOAuth auth.Verifier
 	// HydraOIDC verifies credentials of the "hydraOIDC" scheme (openIdConnect); operations use it.
+	// The same tokens, with keys found through Hydra's discovery document.
 	HydraOIDC auth.Verifier
 }
 
@@ -43,12 +45,11 @@ func NewHandler(s Server, sec Security, opts ...Option) (http.Handler, error) {
 	}
 	h := &handler{server: s, cfg: httpapi.NewConfig("Hydra end-to-end", opts...)}
 	rt, err := httpapi.NewRouter(h.cfg, httpapi.API{
-		Schemes:    sec.schemes(),
-		Operations: operations(),
-		Serve: []httpapi.ServeFunc{
-			h.serveListPets,
-			h.serveCreatePet,
-			h.serveWhoAmI,
+		Schemes: sec.schemes(),
+		Routes: []httpapi.Route{
+			{Op: opListPets, Serve: h.serveListPets},
+			{Op: opCreatePet, Serve: h.serveCreatePet},
+			{Op: opWhoAmI, Serve: h.serveWhoAmI},
 		},
 	})
 	if err != nil {
@@ -62,6 +63,9 @@ type handler struct {
 	cfg    *httpapi.Config
 }
 
+// serveListPets serves GET /pets once its security is checked.
+//
+// Requires hydraOAuth with scope pets.read.
 func (h *handler) serveListPets(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req ListPetsRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -83,6 +87,9 @@ func (h *handler) serveListPets(w http.ResponseWriter, r *http.Request, principa
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeListPets(w))
 }
 
+// serveCreatePet serves POST /pets once its security is checked.
+//
+// Requires hydraOAuth with scopes pets.read, pets.write.
 func (h *handler) serveCreatePet(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req CreatePetRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -123,6 +130,9 @@ func (h *handler) serveCreatePet(w http.ResponseWriter, r *http.Request, princip
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeCreatePet(w))
 }
 
+// serveWhoAmI serves GET /whoami once its security is checked.
+//
+// Requires hydraOIDC with scope pets.read.
 func (h *handler) serveWhoAmI(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req WhoAmIRequest
 	req.Principal, req.Principals = principals.First(), principals

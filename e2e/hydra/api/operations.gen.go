@@ -22,14 +22,23 @@ var Schemes = Security{}.schemes()
 
 func operations() []auth.Operation {
 	return []auth.Operation{
-		{ID: "listPets", Method: "GET", Path: "/pets", Pattern: "GET /pets", Alternatives: [][]auth.Need{
-			{{Scheme: "hydraOAuth", Scopes: []string{ScopePetsRead}}},
-		}},
-		{ID: "createPet", Method: "POST", Path: "/pets", Pattern: "POST /pets", Alternatives: [][]auth.Need{
-			{{Scheme: "hydraOAuth", Scopes: []string{ScopePetsRead, ScopePetsWrite}}},
-		}},
-		{ID: "whoAmI", Method: "GET", Path: "/whoami", Pattern: "GET /whoami", Alternatives: [][]auth.Need{
-			{{Scheme: "hydraOIDC", Scopes: []string{ScopePetsRead}}},
-		}},
+		opListPets,
+		opCreatePet,
+		opWhoAmI,
 	}
 }
+
+// opListPets is operation listPets, GET /pets.
+var opListPets = auth.Operation{ID: "listPets", Method: "GET", Path: "/pets", Pattern: "GET /pets", Alternatives: [][]auth.Need{
+	{{Scheme: "hydraOAuth", Scopes: []string{ScopePetsRead}}},
+}}
+
+// opCreatePet is operation createPet, POST /pets.
+var opCreatePet = auth.Operation{ID: "createPet", Method: "POST", Path: "/pets", Pattern: "POST /pets", Alternatives: [][]auth.Need{
+	{{Scheme: "hydraOAuth", Scopes: []string{ScopePetsRead, ScopePetsWrite}}},
+}}
+
+// opWhoAmI is operation whoAmI, GET /whoami.
+var opWhoAmI = auth.Operation{ID: "whoAmI", Method: "GET", Path: "/whoami", Pattern: "GET /whoami", Alternatives: [][]auth.Need{
+	{{Scheme: "hydraOIDC", Scopes: []string{ScopePetsRead}}},
+}}

@@ -14,13 +14,19 @@ import (
 type Server interface {
 	// ListPets serves GET /pets.
 	//
+	// Requires hydraOAuth with scope pets.read.
+	//
 	// Lists the pets; needs pets.read from Hydra's client credentials flow.
 	ListPets(ctx context.Context, req ListPetsRequest) (ListPetsResponse, error)
 	// CreatePet serves POST /pets.
 	//
+	// Requires hydraOAuth with scopes pets.read, pets.write.
+	//
 	// Adds a pet; needs pets.read and pets.write.
 	CreatePet(ctx context.Context, req CreatePetRequest) (CreatePetResponse, error)
 	// WhoAmI serves GET /whoami.
+	//
+	// Requires hydraOIDC with scope pets.read.
 	//
 	// Describes the caller as the openIdConnect scheme verified it.
 	WhoAmI(ctx context.Context, req WhoAmIRequest) (WhoAmIResponse, error)

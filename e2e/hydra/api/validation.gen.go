@@ -9,9 +9,9 @@ import (
 // The constraints of the spec's schemas, built once; their patterns are
 // compiled when the package is initialized.
 var (
-	bounds1 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"scheme": true, "scopes": true, "subject": true}, Closed: false}
-	bounds2 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"name": true}, Closed: false}
-	bounds3 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"caller": true, "pets": true}, Closed: false}
+	bounds1 = validate.ObjectBounds{Known: map[string]bool{"scheme": true, "scopes": true, "subject": true}}
+	bounds2 = validate.ObjectBounds{Known: map[string]bool{"name": true}}
+	bounds3 = validate.ObjectBounds{Known: map[string]bool{"caller": true, "pets": true}}
 )
 
 func checkString(r *validate.Report, p *validate.Path, v any) {

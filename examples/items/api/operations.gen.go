@@ -24,20 +24,35 @@ var Schemes = Security{}.schemes()
 
 func operations() []auth.Operation {
 	return []auth.Operation{
-		{ID: "listItems", Method: "GET", Path: "/items", Pattern: "GET /items", Alternatives: [][]auth.Need{
-			{{Scheme: "users", Scopes: []string{ScopeItemsRead}}},
-		}},
-		{ID: "createItem", Method: "POST", Path: "/items", Pattern: "POST /items", Alternatives: [][]auth.Need{
-			{{Scheme: "users", Scopes: []string{ScopeItemsWrite}}},
-		}},
-		{ID: "getItem", Method: "GET", Path: "/items/{itemId}", Pattern: "GET /items/{itemId}", Alternatives: [][]auth.Need{
-			{{Scheme: "users", Scopes: []string{ScopeItemsRead}}},
-		}},
-		{ID: "deleteItem", Method: "DELETE", Path: "/items/{itemId}", Pattern: "DELETE /items/{itemId}", Alternatives: [][]auth.Need{
-			{{Scheme: "users", Scopes: []string{ScopeItemsAdmin}}},
-		}},
-		{ID: "getMe", Method: "GET", Path: "/users/me", Pattern: "GET /users/me", Alternatives: [][]auth.Need{
-			{{Scheme: "users"}},
-		}},
+		opListItems,
+		opCreateItem,
+		opGetItem,
+		opDeleteItem,
+		opGetMe,
 	}
 }
+
+// opListItems is operation listItems, GET /items.
+var opListItems = auth.Operation{ID: "listItems", Method: "GET", Path: "/items", Pattern: "GET /items", Alternatives: [][]auth.Need{
+	{{Scheme: "users", Scopes: []string{ScopeItemsRead}}},
+}}
+
+// opCreateItem is operation createItem, POST /items.
+var opCreateItem = auth.Operation{ID: "createItem", Method: "POST", Path: "/items", Pattern: "POST /items", Alternatives: [][]auth.Need{
+	{{Scheme: "users", Scopes: []string{ScopeItemsWrite}}},
+}}
+
+// opGetItem is operation getItem, GET /items/{itemId}.
+var opGetItem = auth.Operation{ID: "getItem", Method: "GET", Path: "/items/{itemId}", Pattern: "GET /items/{itemId}", Alternatives: [][]auth.Need{
+	{{Scheme: "users", Scopes: []string{ScopeItemsRead}}},
+}}
+
+// opDeleteItem is operation deleteItem, DELETE /items/{itemId}.
+var opDeleteItem = auth.Operation{ID: "deleteItem", Method: "DELETE", Path: "/items/{itemId}", Pattern: "DELETE /items/{itemId}", Alternatives: [][]auth.Need{
+	{{Scheme: "users", Scopes: []string{ScopeItemsAdmin}}},
+}}
+
+// opGetMe is operation getMe, GET /users/me.
+var opGetMe = auth.Operation{ID: "getMe", Method: "GET", Path: "/users/me", Pattern: "GET /users/me", Alternatives: [][]auth.Need{
+	{{Scheme: "users"}},
+}}

@@ -14,21 +14,31 @@ import (
 type Server interface {
 	// ListItems serves GET /items.
 	//
+	// Requires users with scope items:read.
+	//
 	// Lists every item.
 	ListItems(ctx context.Context, req ListItemsRequest) (ListItemsResponse, error)
 	// CreateItem serves POST /items.
+	//
+	// Requires users with scope items:write.
 	//
 	// Creates an item owned by the caller.
 	CreateItem(ctx context.Context, req CreateItemRequest) (CreateItemResponse, error)
 	// GetItem serves GET /items/{itemId}.
 	//
+	// Requires users with scope items:read.
+	//
 	// Returns one item.
 	GetItem(ctx context.Context, req GetItemRequest) (GetItemResponse, error)
 	// DeleteItem serves DELETE /items/{itemId}.
 	//
+	// Requires users with scope items:admin.
+	//
 	// Deletes an item.
 	DeleteItem(ctx context.Context, req DeleteItemRequest) (DeleteItemResponse, error)
 	// GetMe serves GET /users/me.
+	//
+	// Requires users.
 	//
 	// Returns the caller and the scopes of its token.
 	GetMe(ctx context.Context, req GetMeRequest) (GetMeResponse, error)

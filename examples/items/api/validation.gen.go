@@ -9,12 +9,12 @@ import (
 // The constraints of the spec's schemas, built once; their patterns are
 // compiled when the package is initialized.
 var (
-	bounds1 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"id": true, "name": true, "owner": true, "price": true}, Closed: false}
-	bounds2 = validate.StringBounds{MinLength: 1, MaxLength: -1, Pattern: nil, Format: ""}
-	bounds3 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"name": true, "price": true}, Closed: false}
-	bounds4 = validate.NumberBounds{Min: nil, Max: nil, ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 64}
-	bounds5 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"id": true, "owner": true}, Closed: false}
-	bounds6 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"scopes": true, "username": true}, Closed: false}
+	bounds1 = validate.ObjectBounds{Known: map[string]bool{"id": true, "name": true, "owner": true, "price": true}}
+	bounds2 = validate.StringBounds{MinLength: 1}
+	bounds3 = validate.ObjectBounds{Known: map[string]bool{"name": true, "price": true}}
+	bounds4 = validate.NumberBounds{Bits: 64}
+	bounds5 = validate.ObjectBounds{Known: map[string]bool{"id": true, "owner": true}}
+	bounds6 = validate.ObjectBounds{Known: map[string]bool{"scopes": true, "username": true}}
 )
 
 func validateNewItemName(r *validate.Report, p *validate.Path, v any) {

@@ -36,15 +36,14 @@ func NewHandler(s Server, sec Security, opts ...Option) (http.Handler, error) {
 	}
 	h := &handler{server: s, cfg: httpapi.NewConfig("Documents", opts...)}
 	rt, err := httpapi.NewRouter(h.cfg, httpapi.API{
-		Schemes:    sec.schemes(),
-		Operations: operations(),
-		Serve: []httpapi.ServeFunc{
-			h.serveStoreBlob,
-			h.serveListDocuments,
-			h.serveCreateDocument,
-			h.serveReplaceDocument,
-			h.serveEvaluate,
-			h.serveCreatePayment,
+		Schemes: sec.schemes(),
+		Routes: []httpapi.Route{
+			{Op: opStoreBlob, Serve: h.serveStoreBlob},
+			{Op: opListDocuments, Serve: h.serveListDocuments},
+			{Op: opCreateDocument, Serve: h.serveCreateDocument},
+			{Op: opReplaceDocument, Serve: h.serveReplaceDocument},
+			{Op: opEvaluate, Serve: h.serveEvaluate},
+			{Op: opCreatePayment, Serve: h.serveCreatePayment},
 		},
 	})
 	if err != nil {
@@ -58,9 +57,11 @@ type handler struct {
 	cfg    *httpapi.Config
 }
 
+// serveStoreBlob serves POST /blobs once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveStoreBlob(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req StoreBlobRequest
-	_ = principals
 	vr := h.cfg.NewReport()
 	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body, checkObject, &vr)
 	if err != nil {
@@ -89,23 +90,20 @@ func (h *handler) serveStoreBlob(w http.ResponseWriter, r *http.Request, princip
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeStoreBlob(w))
 }
 
+// serveListDocuments serves GET /documents once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveListDocuments(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req ListDocumentsRequest
-	_ = principals
 	vr := h.cfg.NewReport()
-	if err := httpapi.BindQuery(r, "ids", "form", false, false, &req.Ids); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "ids", Check: validateListDocumentsIds}, &req.Ids); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	var pFilter Filter
-	if ok, err := httpapi.BindJSONParam(r, "query", "filter", "", false, &pFilter); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "filter", Explode: true, JSON: true, Check: validateFilter}, &req.Filter); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
-	} else if ok {
-		req.Filter = &pFilter
 	}
-	httpapi.ValidateParam(&vr, "/query/ids", req.Ids, validateListDocumentsIds)
-	httpapi.ValidateParam(&vr, "/query/filter", req.Filter, validateFilter)
 	if !vr.OK() {
 		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
@@ -128,9 +126,11 @@ func (h *handler) serveListDocuments(w http.ResponseWriter, r *http.Request, pri
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeListDocuments(w))
 }
 
+// serveCreateDocument serves POST /documents once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveCreateDocument(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req CreateDocumentRequest
-	_ = principals
 	vr := h.cfg.NewReport()
 	data, err := httpapi.ReadJSON(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true})
 	if err != nil {
@@ -168,15 +168,16 @@ func (h *handler) serveCreateDocument(w http.ResponseWriter, r *http.Request, pr
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeCreateDocument(w))
 }
 
+// serveReplaceDocument serves PUT /documents/{id} once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveReplaceDocument(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req ReplaceDocumentRequest
-	_ = principals
 	vr := h.cfg.NewReport()
-	if err := httpapi.BindPath(r, "id", "id", "", "", "simple", false, &req.ID); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InPath, Name: "id", Check: checkInteger}, &req.ID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	httpapi.ValidateParam(&vr, "/path/id", req.ID, checkInteger)
 	raw, mediaType, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json text/plain", JSON: true, Raw: true}, &req.Body, validateDocument, &vr)
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
@@ -205,9 +206,11 @@ func (h *handler) serveReplaceDocument(w http.ResponseWriter, r *http.Request, p
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeReplaceDocument(w))
 }
 
+// serveEvaluate serves POST /expressions once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveEvaluate(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req EvaluateRequest
-	_ = principals
 	vr := h.cfg.NewReport()
 	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body, validateExpr, &vr)
 	if err != nil {
@@ -236,9 +239,11 @@ func (h *handler) serveEvaluate(w http.ResponseWriter, r *http.Request, principa
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeEvaluate(w))
 }
 
+// serveCreatePayment serves POST /payments once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveCreatePayment(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req CreatePaymentRequest
-	_ = principals
 	vr := h.cfg.NewReport()
 	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true, Raw: false}, &req.Body, validatePayment, &vr)
 	if err != nil {

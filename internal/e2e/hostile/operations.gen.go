@@ -14,11 +14,29 @@ var Schemes = Security{}.schemes()
 
 func operations() []auth.Operation {
 	return []auth.Operation{
-		{ID: "storeBlob", Method: "POST", Path: "/blobs", Pattern: "POST /blobs"},
-		{ID: "listDocuments", Method: "GET", Path: "/documents", Pattern: "GET /documents"},
-		{ID: "createDocument", Method: "POST", Path: "/documents", Pattern: "POST /documents"},
-		{ID: "replaceDocument", Method: "PUT", Path: "/documents/{id}", Pattern: "PUT /documents/{id}"},
-		{ID: "evaluate", Method: "POST", Path: "/expressions", Pattern: "POST /expressions"},
-		{ID: "createPayment", Method: "POST", Path: "/payments", Pattern: "POST /payments"},
+		opStoreBlob,
+		opListDocuments,
+		opCreateDocument,
+		opReplaceDocument,
+		opEvaluate,
+		opCreatePayment,
 	}
 }
+
+// opStoreBlob is operation storeBlob, POST /blobs.
+var opStoreBlob = auth.Operation{ID: "storeBlob", Method: "POST", Path: "/blobs", Pattern: "POST /blobs"}
+
+// opListDocuments is operation listDocuments, GET /documents.
+var opListDocuments = auth.Operation{ID: "listDocuments", Method: "GET", Path: "/documents", Pattern: "GET /documents"}
+
+// opCreateDocument is operation createDocument, POST /documents.
+var opCreateDocument = auth.Operation{ID: "createDocument", Method: "POST", Path: "/documents", Pattern: "POST /documents"}
+
+// opReplaceDocument is operation replaceDocument, PUT /documents/{id}.
+var opReplaceDocument = auth.Operation{ID: "replaceDocument", Method: "PUT", Path: "/documents/{id}", Pattern: "PUT /documents/{id}"}
+
+// opEvaluate is operation evaluate, POST /expressions.
+var opEvaluate = auth.Operation{ID: "evaluate", Method: "POST", Path: "/expressions", Pattern: "POST /expressions"}
+
+// opCreatePayment is operation createPayment, POST /payments.
+var opCreatePayment = auth.Operation{ID: "createPayment", Method: "POST", Path: "/payments", Pattern: "POST /payments"}

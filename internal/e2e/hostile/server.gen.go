@@ -13,16 +13,28 @@ import (
 // to leave some operations out, and pass it to NewHandler.
 type Server interface {
 	// StoreBlob serves POST /blobs.
+	//
+	// Public: no credentials are checked.
 	StoreBlob(ctx context.Context, req StoreBlobRequest) (StoreBlobResponse, error)
 	// ListDocuments serves GET /documents.
+	//
+	// Public: no credentials are checked.
 	ListDocuments(ctx context.Context, req ListDocumentsRequest) (ListDocumentsResponse, error)
 	// CreateDocument serves POST /documents.
+	//
+	// Public: no credentials are checked.
 	CreateDocument(ctx context.Context, req CreateDocumentRequest) (CreateDocumentResponse, error)
 	// ReplaceDocument serves PUT /documents/{id}.
+	//
+	// Public: no credentials are checked.
 	ReplaceDocument(ctx context.Context, req ReplaceDocumentRequest) (ReplaceDocumentResponse, error)
 	// Evaluate serves POST /expressions.
+	//
+	// Public: no credentials are checked.
 	Evaluate(ctx context.Context, req EvaluateRequest) (EvaluateResponse, error)
 	// CreatePayment serves POST /payments.
+	//
+	// Public: no credentials are checked.
 	CreatePayment(ctx context.Context, req CreatePaymentRequest) (CreatePaymentResponse, error)
 }
 

@@ -9,26 +9,25 @@ import (
 // The constraints of the spec's schemas, built once; their patterns are
 // compiled when the package is initialized.
 var (
-	bounds1  = validate.ArrayBounds{MinItems: 0, MaxItems: 3, UniqueItems: true}
-	bounds2  = validate.NumberBounds{Min: validate.Float(1), Max: validate.Float(50), ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 0}
-	bounds3  = validate.StringBounds{MinLength: 0, MaxLength: 20, Pattern: nil, Format: ""}
-	bounds4  = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"limit": true, "owner": true}, Closed: false}
-	bounds5  = validate.NumberBounds{Min: nil, Max: nil, ExclusiveMin: false, ExclusiveMax: false, MultipleOf: validate.Float(0.01), Bits: 0}
-	bounds6  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: validate.MustPattern("^[0-9]{4}$"), Format: ""}
-	bounds7  = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"last4": true, "method": true}, Closed: false}
-	bounds8  = validate.ObjectBounds{MinProperties: 0, MaxProperties: 4, Known: nil, Closed: false}
-	bounds9  = validate.StringBounds{MinLength: 5, MaxLength: 34, Pattern: nil, Format: ""}
-	bounds10 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"iban": true, "method": true}, Closed: false}
-	bounds11 = validate.ArrayBounds{MinItems: 0, MaxItems: 100000, UniqueItems: true}
-	bounds12 = validate.ArrayBounds{MinItems: 0, MaxItems: 5, UniqueItems: true}
-	bounds13 = validate.StringBounds{MinLength: 0, MaxLength: 100, Pattern: nil, Format: ""}
-	bounds14 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"children": true, "name": true}, Closed: false}
-	bounds15 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"amount": true, "attributes": true, "card": true, "labels": true, "payment": true, "scores": true, "tags": true, "title": true, "tree": true}, Closed: true}
-	bounds16 = validate.ObjectBounds{MinProperties: 0, MaxProperties: 4}
-	bounds17 = validate.ArrayBounds{MinItems: 0, MaxItems: 100000, UniqueItems: false}
-	bounds18 = validate.ArrayBounds{MinItems: 0, MaxItems: 5, UniqueItems: false}
-	bounds19 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"args": true, "op": true}, Closed: false}
-	bounds20 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"args": true, "fn": true}, Closed: false}
+	bounds1  = validate.ArrayBounds{MaxItems: validate.Int(3), UniqueItems: true}
+	bounds2  = validate.NumberBounds{Min: validate.Float(1), Max: validate.Float(50)}
+	bounds3  = validate.StringBounds{MaxLength: validate.Int(20)}
+	bounds4  = validate.ObjectBounds{Known: map[string]bool{"limit": true, "owner": true}}
+	bounds5  = validate.NumberBounds{MultipleOf: validate.Float(0.01)}
+	bounds6  = validate.StringBounds{Pattern: validate.MustPattern("^[0-9]{4}$")}
+	bounds7  = validate.ObjectBounds{Known: map[string]bool{"last4": true, "method": true}}
+	bounds8  = validate.ObjectBounds{MaxProperties: validate.Int(4)}
+	bounds9  = validate.StringBounds{MinLength: 5, MaxLength: validate.Int(34)}
+	bounds10 = validate.ObjectBounds{Known: map[string]bool{"iban": true, "method": true}}
+	bounds11 = validate.ArrayBounds{MaxItems: validate.Int(100000), UniqueItems: true}
+	bounds12 = validate.ArrayBounds{MaxItems: validate.Int(5), UniqueItems: true}
+	bounds13 = validate.StringBounds{MaxLength: validate.Int(100)}
+	bounds14 = validate.ObjectBounds{Known: map[string]bool{"children": true, "name": true}}
+	bounds15 = validate.ObjectBounds{Known: map[string]bool{"amount": true, "attributes": true, "card": true, "labels": true, "payment": true, "scores": true, "tags": true, "title": true, "tree": true}, Closed: true}
+	bounds16 = validate.ArrayBounds{MaxItems: validate.Int(100000)}
+	bounds17 = validate.ArrayBounds{MaxItems: validate.Int(5)}
+	bounds18 = validate.ObjectBounds{Known: map[string]bool{"args": true, "op": true}}
+	bounds19 = validate.ObjectBounds{Known: map[string]bool{"args": true, "fn": true}}
 )
 
 func checkObject(r *validate.Report, p *validate.Path, v any) {
@@ -337,7 +336,7 @@ func validateExpr0(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds19)
+		r.Object(p, o, &bounds18)
 		if x, ok := o["args"]; ok {
 			q := p.Key("args")
 			validateExpr0Args(r, &q, x)
@@ -356,7 +355,7 @@ func validateExpr1(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds20)
+		r.Object(p, o, &bounds19)
 		if x, ok := o["args"]; ok {
 			q := p.Key("args")
 			validateExpr0Args(r, &q, x)
@@ -412,11 +411,11 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 			} else {
 				if d.ObjectStart(&q) {
 					m0 := map[string]string{}
-					m0n := 0
-					for ; d.More(); m0n++ {
+					n0 := 0
+					for ; d.More(); n0++ {
 						k0 := d.Key(&q)
 						q0 := (&q).Key(k0)
-						if bounds16.Full(m0n) {
+						if bounds8.Full(n0) {
 							// Past maxProperties: counted, not decoded.
 							d.Skip(&q0)
 							continue
@@ -431,7 +430,7 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 						}
 						m0[k0] = x0
 					}
-					d.R.PropCount(&q, m0n, &bounds16)
+					d.R.PropCount(&q, n0, &bounds8)
 					v.Labels = m0
 				}
 			}
@@ -450,7 +449,7 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 					i0 := 0
 					for ; d.MoreItems(); i0++ {
 						q0 := (&q).Index(i0)
-						if bounds17.Full(i0) {
+						if bounds16.Full(i0) {
 							// Past maxItems: counted, not decoded.
 							d.Skip(&q0)
 							continue
@@ -466,7 +465,7 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 						}
 						list0 = append(list0, x0)
 					}
-					d.R.ArrayLen(&q, i0, &bounds17)
+					d.R.ArrayLen(&q, i0, &bounds16)
 					validate.Unique(d.R, &q, list0)
 					v.Scores = list0
 				}
@@ -481,7 +480,7 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 					i0 := 0
 					for ; d.MoreItems(); i0++ {
 						q0 := (&q).Index(i0)
-						if bounds18.Full(i0) {
+						if bounds17.Full(i0) {
 							// Past maxItems: counted, not decoded.
 							d.Skip(&q0)
 							continue
@@ -496,7 +495,7 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 						}
 						list0 = append(list0, x0)
 					}
-					d.R.ArrayLen(&q, i0, &bounds18)
+					d.R.ArrayLen(&q, i0, &bounds17)
 					validate.Unique(d.R, &q, list0)
 					v.Tags = list0
 				}

@@ -40,13 +40,12 @@ func NewHandler(s Server, sec Security, opts ...Option) (http.Handler, error) {
 	}
 	h := &handler{server: s, cfg: httpapi.NewConfig("Items", opts...)}
 	rt, err := httpapi.NewRouter(h.cfg, httpapi.API{
-		Schemes:    sec.schemes(),
-		Operations: operations(),
-		Serve: []httpapi.ServeFunc{
-			h.serveListItems,
-			h.serveCreateItem,
-			h.serveDeleteItem,
-			h.serveGetMe,
+		Schemes: sec.schemes(),
+		Routes: []httpapi.Route{
+			{Op: opListItems, Serve: h.serveListItems},
+			{Op: opCreateItem, Serve: h.serveCreateItem},
+			{Op: opDeleteItem, Serve: h.serveDeleteItem},
+			{Op: opGetMe, Serve: h.serveGetMe},
 		},
 		TokenPaths: map[string][]string{
 			"users": {"/token"},
@@ -63,6 +62,9 @@ type handler struct {
 	cfg    *httpapi.Config
 }
 
+// serveListItems serves GET /items once its security is checked.
+//
+// Requires users with scope items:read.
 func (h *handler) serveListItems(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req ListItemsRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -84,6 +86,9 @@ func (h *handler) serveListItems(w http.ResponseWriter, r *http.Request, princip
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeListItems(w))
 }
 
+// serveCreateItem serves POST /items once its security is checked.
+//
+// Requires users with scope items:write.
 func (h *handler) serveCreateItem(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req CreateItemRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -124,15 +129,17 @@ func (h *handler) serveCreateItem(w http.ResponseWriter, r *http.Request, princi
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeCreateItem(w))
 }
 
+// serveDeleteItem serves DELETE /items/{itemId} once its security is checked.
+//
+// Requires users with scope items:admin.
 func (h *handler) serveDeleteItem(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req DeleteItemRequest
 	req.Principal, req.Principals = principals.First(), principals
 	vr := h.cfg.NewReport()
-	if err := httpapi.BindPath(r, "itemId", "itemId", "", "", "simple", false, &req.ItemID); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InPath, Name: "itemId", Check: validateItemAll1ID}, &req.ItemID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	httpapi.ValidateParam(&vr, "/path/itemId", req.ItemID, validateItemAll1ID)
 	if !vr.OK() {
 		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
@@ -155,6 +162,9 @@ func (h *handler) serveDeleteItem(w http.ResponseWriter, r *http.Request, princi
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeDeleteItem(w))
 }
 
+// serveGetMe serves GET /users/me once its security is checked.
+//
+// Requires users.
 func (h *handler) serveGetMe(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req GetMeRequest
 	req.Principal, req.Principals = principals.First(), principals

@@ -24,17 +24,29 @@ var Schemes = Security{}.schemes()
 
 func operations() []auth.Operation {
 	return []auth.Operation{
-		{ID: "listItems", Method: "GET", Path: "/items", Pattern: "GET /items", Alternatives: [][]auth.Need{
-			{{Scheme: "users", Scopes: []string{ScopeItemsRead}}},
-		}},
-		{ID: "createItem", Method: "POST", Path: "/items", Pattern: "POST /items", Alternatives: [][]auth.Need{
-			{{Scheme: "users", Scopes: []string{ScopeItemsWrite}}},
-		}},
-		{ID: "deleteItem", Method: "DELETE", Path: "/items/{itemId}", Pattern: "DELETE /items/{itemId}", Alternatives: [][]auth.Need{
-			{{Scheme: "users", Scopes: []string{ScopeItemsAdmin}}},
-		}},
-		{ID: "getMe", Method: "GET", Path: "/users/me", Pattern: "GET /users/me", Alternatives: [][]auth.Need{
-			{{Scheme: "users"}},
-		}},
+		opListItems,
+		opCreateItem,
+		opDeleteItem,
+		opGetMe,
 	}
 }
+
+// opListItems is operation listItems, GET /items.
+var opListItems = auth.Operation{ID: "listItems", Method: "GET", Path: "/items", Pattern: "GET /items", Alternatives: [][]auth.Need{
+	{{Scheme: "users", Scopes: []string{ScopeItemsRead}}},
+}}
+
+// opCreateItem is operation createItem, POST /items.
+var opCreateItem = auth.Operation{ID: "createItem", Method: "POST", Path: "/items", Pattern: "POST /items", Alternatives: [][]auth.Need{
+	{{Scheme: "users", Scopes: []string{ScopeItemsWrite}}},
+}}
+
+// opDeleteItem is operation deleteItem, DELETE /items/{itemId}.
+var opDeleteItem = auth.Operation{ID: "deleteItem", Method: "DELETE", Path: "/items/{itemId}", Pattern: "DELETE /items/{itemId}", Alternatives: [][]auth.Need{
+	{{Scheme: "users", Scopes: []string{ScopeItemsAdmin}}},
+}}
+
+// opGetMe is operation getMe, GET /users/me.
+var opGetMe = auth.Operation{ID: "getMe", Method: "GET", Path: "/users/me", Pattern: "GET /users/me", Alternatives: [][]auth.Need{
+	{{Scheme: "users"}},
+}}

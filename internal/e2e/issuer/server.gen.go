@@ -14,17 +14,25 @@ import (
 type Server interface {
 	// ListItems serves GET /items.
 	//
+	// Requires users with scope items:read.
+	//
 	// Lists items.
 	ListItems(ctx context.Context, req ListItemsRequest) (ListItemsResponse, error)
 	// CreateItem serves POST /items.
+	//
+	// Requires users with scope items:write.
 	//
 	// Creates an item.
 	CreateItem(ctx context.Context, req CreateItemRequest) (CreateItemResponse, error)
 	// DeleteItem serves DELETE /items/{itemId}.
 	//
+	// Requires users with scope items:admin.
+	//
 	// Deletes an item.
 	DeleteItem(ctx context.Context, req DeleteItemRequest) (DeleteItemResponse, error)
 	// GetMe serves GET /users/me.
+	//
+	// Requires users.
 	//
 	// Returns the caller.
 	GetMe(ctx context.Context, req GetMeRequest) (GetMeResponse, error)

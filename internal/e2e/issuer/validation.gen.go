@@ -9,11 +9,11 @@ import (
 // The constraints of the spec's schemas, built once; their patterns are
 // compiled when the package is initialized.
 var (
-	bounds1 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"id": true, "name": true, "owner": true, "price": true}, Closed: false}
-	bounds2 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"name": true, "price": true}, Closed: false}
-	bounds3 = validate.NumberBounds{Min: nil, Max: nil, ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 64}
-	bounds4 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"id": true, "owner": true}, Closed: false}
-	bounds5 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"scopes": true, "username": true}, Closed: false}
+	bounds1 = validate.ObjectBounds{Known: map[string]bool{"id": true, "name": true, "owner": true, "price": true}}
+	bounds2 = validate.ObjectBounds{Known: map[string]bool{"name": true, "price": true}}
+	bounds3 = validate.NumberBounds{Bits: 64}
+	bounds4 = validate.ObjectBounds{Known: map[string]bool{"id": true, "owner": true}}
+	bounds5 = validate.ObjectBounds{Known: map[string]bool{"scopes": true, "username": true}}
 )
 
 func checkString(r *validate.Report, p *validate.Path, v any) {

@@ -39,11 +39,10 @@ func NewHandler(s Server, sec Security, opts ...Option) (http.Handler, error) {
 	}
 	h := &handler{server: s, cfg: httpapi.NewConfig("Multi-file", opts...)}
 	rt, err := httpapi.NewRouter(h.cfg, httpapi.API{
-		Schemes:    sec.schemes(),
-		Operations: operations(),
-		Serve: []httpapi.ServeFunc{
-			h.serveListBooks,
-			h.serveGetBook,
+		Schemes: sec.schemes(),
+		Routes: []httpapi.Route{
+			{Op: opListBooks, Serve: h.serveListBooks},
+			{Op: opGetBook, Serve: h.serveGetBook},
 		},
 	})
 	if err != nil {
@@ -57,15 +56,17 @@ type handler struct {
 	cfg    *httpapi.Config
 }
 
+// serveListBooks serves GET /books once its security is checked.
+//
+// Requires bearer.
 func (h *handler) serveListBooks(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req ListBooksRequest
 	req.Principal, req.Principals = principals.First(), principals
 	vr := h.cfg.NewReport()
-	if err := httpapi.BindQuery(r, "limit", "form", true, false, &req.Limit); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "limit", Explode: true, Check: validateListBooksLimit}, &req.Limit); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	httpapi.ValidateParam(&vr, "/query/limit", req.Limit, validateListBooksLimit)
 	if !vr.OK() {
 		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
@@ -88,15 +89,17 @@ func (h *handler) serveListBooks(w http.ResponseWriter, r *http.Request, princip
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeListBooks(w))
 }
 
+// serveGetBook serves GET /books/{isbn} once its security is checked.
+//
+// Requires bearer.
 func (h *handler) serveGetBook(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req GetBookRequest
 	req.Principal, req.Principals = principals.First(), principals
 	vr := h.cfg.NewReport()
-	if err := httpapi.BindPath(r, "isbn", "isbn", "", "", "simple", false, &req.Isbn); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InPath, Name: "isbn", Check: checkString}, &req.Isbn); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	httpapi.ValidateParam(&vr, "/path/isbn", req.Isbn, checkString)
 	if !vr.OK() {
 		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return

@@ -14,11 +14,17 @@ var Schemes = Security{}.schemes()
 
 func operations() []auth.Operation {
 	return []auth.Operation{
-		{ID: "listBooks", Method: "GET", Path: "/books", Pattern: "GET /books", Alternatives: [][]auth.Need{
-			{{Scheme: "bearer"}},
-		}},
-		{ID: "getBook", Method: "GET", Path: "/books/{isbn}", Pattern: "GET /books/{isbn}", Alternatives: [][]auth.Need{
-			{{Scheme: "bearer"}},
-		}},
+		opListBooks,
+		opGetBook,
 	}
 }
+
+// opListBooks is operation listBooks, GET /books.
+var opListBooks = auth.Operation{ID: "listBooks", Method: "GET", Path: "/books", Pattern: "GET /books", Alternatives: [][]auth.Need{
+	{{Scheme: "bearer"}},
+}}
+
+// opGetBook is operation getBook, GET /books/{isbn}.
+var opGetBook = auth.Operation{ID: "getBook", Method: "GET", Path: "/books/{isbn}", Pattern: "GET /books/{isbn}", Alternatives: [][]auth.Need{
+	{{Scheme: "bearer"}},
+}}

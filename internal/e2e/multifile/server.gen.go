@@ -14,9 +14,13 @@ import (
 type Server interface {
 	// ListBooks serves GET /books.
 	//
+	// Requires bearer.
+	//
 	// Lists books.
 	ListBooks(ctx context.Context, req ListBooksRequest) (ListBooksResponse, error)
 	// GetBook serves GET /books/{isbn}.
+	//
+	// Requires bearer.
 	GetBook(ctx context.Context, req GetBookRequest) (GetBookResponse, error)
 }
 

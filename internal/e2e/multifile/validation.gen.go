@@ -9,9 +9,9 @@ import (
 // The constraints of the spec's schemas, built once; their patterns are
 // compiled when the package is initialized.
 var (
-	bounds1 = validate.NumberBounds{Min: validate.Float(1), Max: nil, ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 0}
-	bounds2 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"name": true}, Closed: false}
-	bounds3 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"author": true, "isbn": true, "title": true}, Closed: false}
+	bounds1 = validate.NumberBounds{Min: validate.Float(1)}
+	bounds2 = validate.ObjectBounds{Known: map[string]bool{"name": true}}
+	bounds3 = validate.ObjectBounds{Known: map[string]bool{"author": true, "isbn": true, "title": true}}
 )
 
 func validateListBooksLimit(r *validate.Report, p *validate.Path, v any) {

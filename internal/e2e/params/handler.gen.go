@@ -36,18 +36,17 @@ func NewHandler(s Server, sec Security, opts ...Option) (http.Handler, error) {
 	}
 	h := &handler{server: s, cfg: httpapi.NewConfig("Parameters", opts...)}
 	rt, err := httpapi.NewRouter(h.cfg, httpapi.API{
-		Schemes:    sec.schemes(),
-		Operations: operations(),
-		Serve: []httpapi.ServeFunc{
-			h.serveRoot,
-			h.servePutOptionalBody,
-			h.servePostBody,
-			h.serveGetFile,
-			h.serveHeaders,
-			h.servePathLabel,
-			h.servePathMatrix,
-			h.serveQuery,
-			h.servePathSimple,
+		Schemes: sec.schemes(),
+		Routes: []httpapi.Route{
+			{Op: opRoot, Serve: h.serveRoot},
+			{Op: opPutOptionalBody, Serve: h.servePutOptionalBody},
+			{Op: opPostBody, Serve: h.servePostBody},
+			{Op: opGetFile, Serve: h.serveGetFile},
+			{Op: opHeaders, Serve: h.serveHeaders},
+			{Op: opPathLabel, Serve: h.servePathLabel},
+			{Op: opPathMatrix, Serve: h.servePathMatrix},
+			{Op: opQuery, Serve: h.serveQuery},
+			{Op: opPathSimple, Serve: h.servePathSimple},
 		},
 	})
 	if err != nil {
@@ -61,9 +60,11 @@ type handler struct {
 	cfg    *httpapi.Config
 }
 
+// serveRoot serves GET / once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveRoot(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req RootRequest
-	_ = principals
 	resp, err := h.server.Root(r.Context(), req)
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
@@ -82,9 +83,11 @@ func (h *handler) serveRoot(w http.ResponseWriter, r *http.Request, principals a
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeRoot(w))
 }
 
+// servePutOptionalBody serves PUT /bodies once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) servePutOptionalBody(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req PutOptionalBodyRequest
-	_ = principals
 	vr := h.cfg.NewReport()
 	data, err := httpapi.ReadJSON(w, r, h.cfg, httpapi.BodySpec{Required: false, Accept: "application/json", JSON: true})
 	if err != nil {
@@ -123,9 +126,11 @@ func (h *handler) servePutOptionalBody(w http.ResponseWriter, r *http.Request, p
 	httpapi.WriteFailed(w, r, h.cfg, resp.writePutOptionalBody(w))
 }
 
+// servePostBody serves POST /bodies once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) servePostBody(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req PostBodyRequest
-	_ = principals
 	vr := h.cfg.NewReport()
 	raw, mediaType, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json text/plain", JSON: true, Raw: true}, &req.Body, validatePoint, &vr)
 	if err != nil {
@@ -155,15 +160,16 @@ func (h *handler) servePostBody(w http.ResponseWriter, r *http.Request, principa
 	httpapi.WriteFailed(w, r, h.cfg, resp.writePostBody(w))
 }
 
+// serveGetFile serves GET /files/{name}.json once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveGetFile(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req GetFileRequest
-	_ = principals
 	vr := h.cfg.NewReport()
-	if err := httpapi.BindPath(r, "name", "name", "", ".json", "simple", false, &req.Name); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InPath, Name: "name", Suffix: ".json", Check: checkString}, &req.Name); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	httpapi.ValidateParam(&vr, "/path/name", req.Name, checkString)
 	if !vr.OK() {
 		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
@@ -186,41 +192,32 @@ func (h *handler) serveGetFile(w http.ResponseWriter, r *http.Request, principal
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeGetFile(w))
 }
 
+// serveHeaders serves GET /headers once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveHeaders(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req HeadersRequest
-	_ = principals
 	vr := h.cfg.NewReport()
-	if _, err := httpapi.BindHeader(r, "X-Request-ID", false, true, &req.XRequestID); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InHeader, Name: "X-Request-ID", Required: true, Check: validateHeadersXRequestID}, &req.XRequestID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if _, err := httpapi.BindHeader(r, "X-Tags", false, false, &req.XTags); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InHeader, Name: "X-Tags", Check: validateHeadersXTags}, &req.XTags); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	var pxPoint Point
-	if ok, err := httpapi.BindHeader(r, "X-Point", true, false, &pxPoint); err != nil {
-		h.cfg.ErrorWriter(w, r, err)
-		return
-	} else if ok {
-		req.XPoint = &pxPoint
-	}
-	var pSession string
-	if ok, err := httpapi.BindCookie(r, "session", true, false, &pSession); err != nil {
-		h.cfg.ErrorWriter(w, r, err)
-		return
-	} else if ok {
-		req.Session = &pSession
-	}
-	if _, err := httpapi.BindCookie(r, "retries", true, true, &req.Retries); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InHeader, Name: "X-Point", Explode: true, Check: validatePoint}, &req.XPoint); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	httpapi.ValidateParam(&vr, "/header/X-Request-ID", req.XRequestID, validateHeadersXRequestID)
-	httpapi.ValidateParam(&vr, "/header/X-Tags", req.XTags, validateHeadersXTags)
-	httpapi.ValidateParam(&vr, "/header/X-Point", req.XPoint, validatePoint)
-	httpapi.ValidateParam(&vr, "/cookie/session", req.Session, checkString)
-	httpapi.ValidateParam(&vr, "/cookie/retries", req.Retries, checkInteger)
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InCookie, Name: "session", Explode: true, Check: checkString}, &req.Session); err != nil {
+		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InCookie, Name: "retries", Explode: true, Required: true, Check: checkInteger}, &req.Retries); err != nil {
+		h.cfg.ErrorWriter(w, r, err)
+		return
+	}
 	if !vr.OK() {
 		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
@@ -243,20 +240,20 @@ func (h *handler) serveHeaders(w http.ResponseWriter, r *http.Request, principal
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeHeaders(w))
 }
 
+// servePathLabel serves GET /label/{id}/{list} once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) servePathLabel(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req PathLabelRequest
-	_ = principals
 	vr := h.cfg.NewReport()
-	if err := httpapi.BindPath(r, "id", "id", "", "", "label", false, &req.ID); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InPath, Name: "id", Style: httpapi.StyleLabel, Check: checkString}, &req.ID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if err := httpapi.BindPath(r, "list", "list", "", "", "label", true, &req.List); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InPath, Name: "list", Style: httpapi.StyleLabel, Explode: true, Check: validatePathLabelList}, &req.List); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	httpapi.ValidateParam(&vr, "/path/id", req.ID, checkString)
-	httpapi.ValidateParam(&vr, "/path/list", req.List, validatePathLabelList)
 	if !vr.OK() {
 		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
@@ -279,20 +276,20 @@ func (h *handler) servePathLabel(w http.ResponseWriter, r *http.Request, princip
 	httpapi.WriteFailed(w, r, h.cfg, resp.writePathLabel(w))
 }
 
+// servePathMatrix serves GET /matrix/{id}/{list} once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) servePathMatrix(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req PathMatrixRequest
-	_ = principals
 	vr := h.cfg.NewReport()
-	if err := httpapi.BindPath(r, "id", "id", "", "", "matrix", false, &req.ID); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InPath, Name: "id", Style: httpapi.StyleMatrix, Check: checkString}, &req.ID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if err := httpapi.BindPath(r, "list", "list", "", "", "matrix", false, &req.List); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InPath, Name: "list", Style: httpapi.StyleMatrix, Check: validateHeadersXTags}, &req.List); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	httpapi.ValidateParam(&vr, "/path/id", req.ID, checkString)
-	httpapi.ValidateParam(&vr, "/path/list", req.List, validateHeadersXTags)
 	if !vr.OK() {
 		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
@@ -315,50 +312,44 @@ func (h *handler) servePathMatrix(w http.ResponseWriter, r *http.Request, princi
 	httpapi.WriteFailed(w, r, h.cfg, resp.writePathMatrix(w))
 }
 
+// serveQuery serves GET /query once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveQuery(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req QueryRequest
-	_ = principals
 	vr := h.cfg.NewReport()
-	if err := httpapi.BindQuery(r, "limit", "form", true, true, &req.Limit); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "limit", Explode: true, Required: true, Check: checkInteger}, &req.Limit); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if err := httpapi.BindQuery(r, "tags", "form", true, false, &req.Tags); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "tags", Explode: true, Check: validateHeadersXTags}, &req.Tags); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if err := httpapi.BindQuery(r, "ids", "form", false, false, &req.Ids); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "ids", Check: validatePathLabelList}, &req.Ids); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if err := httpapi.BindQuery(r, "spaced", "spaceDelimited", false, false, &req.Spaced); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "spaced", Style: httpapi.StyleSpaceDelimited, Check: validateHeadersXTags}, &req.Spaced); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if err := httpapi.BindQuery(r, "piped", "pipeDelimited", false, false, &req.Piped); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "piped", Style: httpapi.StylePipeDelimited, Check: validateHeadersXTags}, &req.Piped); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if err := httpapi.BindQuery(r, "filter", "deepObject", true, false, &req.Filter); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "filter", Style: httpapi.StyleDeepObject, Explode: true, Check: validatePoint}, &req.Filter); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if err := httpapi.BindQuery(r, "sort", "form", true, false, &req.Sort); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "sort", Explode: true, Check: validateQuerySort}, &req.Sort); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if err := httpapi.BindQuery(r, "since", "form", true, false, &req.Since); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "since", Explode: true, Check: validateQuerySince}, &req.Since); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	httpapi.ValidateParam(&vr, "/query/limit", req.Limit, checkInteger)
-	httpapi.ValidateParam(&vr, "/query/tags", req.Tags, validateHeadersXTags)
-	httpapi.ValidateParam(&vr, "/query/ids", req.Ids, validatePathLabelList)
-	httpapi.ValidateParam(&vr, "/query/spaced", req.Spaced, validateHeadersXTags)
-	httpapi.ValidateParam(&vr, "/query/piped", req.Piped, validateHeadersXTags)
-	httpapi.ValidateParam(&vr, "/query/filter", req.Filter, validatePoint)
-	httpapi.ValidateParam(&vr, "/query/sort", req.Sort, validateQuerySort)
-	httpapi.ValidateParam(&vr, "/query/since", req.Since, validateQuerySince)
 	if !vr.OK() {
 		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
@@ -381,25 +372,24 @@ func (h *handler) serveQuery(w http.ResponseWriter, r *http.Request, principals 
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeQuery(w))
 }
 
+// servePathSimple serves GET /simple/{id}/{list}/{obj} once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) servePathSimple(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req PathSimpleRequest
-	_ = principals
 	vr := h.cfg.NewReport()
-	if err := httpapi.BindPath(r, "id", "id", "", "", "simple", false, &req.ID); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InPath, Name: "id", Check: validatePathSimpleID}, &req.ID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if err := httpapi.BindPath(r, "list", "list", "", "", "simple", false, &req.List); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InPath, Name: "list", Check: validateHeadersXTags}, &req.List); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if err := httpapi.BindPath(r, "obj", "obj", "", "", "simple", true, &req.Obj); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InPath, Name: "obj", Explode: true, Check: validatePoint}, &req.Obj); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	httpapi.ValidateParam(&vr, "/path/id", req.ID, validatePathSimpleID)
-	httpapi.ValidateParam(&vr, "/path/list", req.List, validateHeadersXTags)
-	httpapi.ValidateParam(&vr, "/path/obj", req.Obj, validatePoint)
 	if !vr.OK() {
 		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return

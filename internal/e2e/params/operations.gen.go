@@ -14,14 +14,41 @@ var Schemes = Security{}.schemes()
 
 func operations() []auth.Operation {
 	return []auth.Operation{
-		{ID: "root", Method: "GET", Path: "/", Pattern: "GET /{$}"},
-		{ID: "putOptionalBody", Method: "PUT", Path: "/bodies", Pattern: "PUT /bodies"},
-		{ID: "postBody", Method: "POST", Path: "/bodies", Pattern: "POST /bodies"},
-		{ID: "getFile", Method: "GET", Path: "/files/{name}.json", Pattern: "GET /files/{name}"},
-		{ID: "headers", Method: "GET", Path: "/headers", Pattern: "GET /headers"},
-		{ID: "pathLabel", Method: "GET", Path: "/label/{id}/{list}", Pattern: "GET /label/{id}/{list}"},
-		{ID: "pathMatrix", Method: "GET", Path: "/matrix/{id}/{list}", Pattern: "GET /matrix/{id}/{list}"},
-		{ID: "query", Method: "GET", Path: "/query", Pattern: "GET /query"},
-		{ID: "pathSimple", Method: "GET", Path: "/simple/{id}/{list}/{obj}", Pattern: "GET /simple/{id}/{list}/{obj}"},
+		opRoot,
+		opPutOptionalBody,
+		opPostBody,
+		opGetFile,
+		opHeaders,
+		opPathLabel,
+		opPathMatrix,
+		opQuery,
+		opPathSimple,
 	}
 }
+
+// opRoot is operation root, GET /.
+var opRoot = auth.Operation{ID: "root", Method: "GET", Path: "/", Pattern: "GET /{$}"}
+
+// opPutOptionalBody is operation putOptionalBody, PUT /bodies.
+var opPutOptionalBody = auth.Operation{ID: "putOptionalBody", Method: "PUT", Path: "/bodies", Pattern: "PUT /bodies"}
+
+// opPostBody is operation postBody, POST /bodies.
+var opPostBody = auth.Operation{ID: "postBody", Method: "POST", Path: "/bodies", Pattern: "POST /bodies"}
+
+// opGetFile is operation getFile, GET /files/{name}.json.
+var opGetFile = auth.Operation{ID: "getFile", Method: "GET", Path: "/files/{name}.json", Pattern: "GET /files/{name}"}
+
+// opHeaders is operation headers, GET /headers.
+var opHeaders = auth.Operation{ID: "headers", Method: "GET", Path: "/headers", Pattern: "GET /headers"}
+
+// opPathLabel is operation pathLabel, GET /label/{id}/{list}.
+var opPathLabel = auth.Operation{ID: "pathLabel", Method: "GET", Path: "/label/{id}/{list}", Pattern: "GET /label/{id}/{list}"}
+
+// opPathMatrix is operation pathMatrix, GET /matrix/{id}/{list}.
+var opPathMatrix = auth.Operation{ID: "pathMatrix", Method: "GET", Path: "/matrix/{id}/{list}", Pattern: "GET /matrix/{id}/{list}"}
+
+// opQuery is operation query, GET /query.
+var opQuery = auth.Operation{ID: "query", Method: "GET", Path: "/query", Pattern: "GET /query"}
+
+// opPathSimple is operation pathSimple, GET /simple/{id}/{list}/{obj}.
+var opPathSimple = auth.Operation{ID: "pathSimple", Method: "GET", Path: "/simple/{id}/{list}/{obj}", Pattern: "GET /simple/{id}/{list}/{obj}"}

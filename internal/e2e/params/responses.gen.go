@@ -87,7 +87,7 @@ func NewPutOptionalBody2XXTextPlainResponse(statusCode int, body io.Reader) PutO
 func (PutOptionalBody2XXTextPlainResponse) checkPutOptionalBody(*validate.Report) {}
 
 func (r PutOptionalBody2XXTextPlainResponse) writePutOptionalBody(w http.ResponseWriter) error {
-	if !(r.StatusCode >= 200 && r.StatusCode <= 299) {
+	if r.StatusCode < 200 || r.StatusCode > 299 {
 		return &httpapi.UndeclaredStatusError{Answer: "PutOptionalBody2XXTextPlainResponse", Status: r.StatusCode}
 	}
 	return httpapi.WriteStreamAnswer(w, r.Headers, r.StatusCode, "text/plain", r.Body)

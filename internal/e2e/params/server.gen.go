@@ -15,22 +15,40 @@ import (
 // to leave some operations out, and pass it to NewHandler.
 type Server interface {
 	// Root serves GET /.
+	//
+	// Public: no credentials are checked.
 	Root(ctx context.Context, req RootRequest) (RootResponse, error)
 	// PutOptionalBody serves PUT /bodies.
+	//
+	// Public: no credentials are checked.
 	PutOptionalBody(ctx context.Context, req PutOptionalBodyRequest) (PutOptionalBodyResponse, error)
 	// PostBody serves POST /bodies.
+	//
+	// Public: no credentials are checked.
 	PostBody(ctx context.Context, req PostBodyRequest) (PostBodyResponse, error)
 	// GetFile serves GET /files/{name}.json.
+	//
+	// Public: no credentials are checked.
 	GetFile(ctx context.Context, req GetFileRequest) (GetFileResponse, error)
 	// Headers serves GET /headers.
+	//
+	// Public: no credentials are checked.
 	Headers(ctx context.Context, req HeadersRequest) (HeadersResponse, error)
 	// PathLabel serves GET /label/{id}/{list}.
+	//
+	// Public: no credentials are checked.
 	PathLabel(ctx context.Context, req PathLabelRequest) (PathLabelResponse, error)
 	// PathMatrix serves GET /matrix/{id}/{list}.
+	//
+	// Public: no credentials are checked.
 	PathMatrix(ctx context.Context, req PathMatrixRequest) (PathMatrixResponse, error)
 	// Query serves GET /query.
+	//
+	// Public: no credentials are checked.
 	Query(ctx context.Context, req QueryRequest) (QueryResponse, error)
 	// PathSimple serves GET /simple/{id}/{list}/{obj}.
+	//
+	// Public: no credentials are checked.
 	PathSimple(ctx context.Context, req PathSimpleRequest) (PathSimpleResponse, error)
 }
 

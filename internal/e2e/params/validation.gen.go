@@ -9,10 +9,10 @@ import (
 // The constraints of the spec's schemas, built once; their patterns are
 // compiled when the package is initialized.
 var (
-	bounds1 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"x": true, "y": true}, Closed: false}
-	bounds2 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "uuid"}
-	bounds3 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "date-time"}
-	bounds4 = validate.NumberBounds{Min: nil, Max: nil, ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 32}
+	bounds1 = validate.ObjectBounds{Known: map[string]bool{"x": true, "y": true}}
+	bounds2 = validate.StringBounds{Format: "uuid"}
+	bounds3 = validate.StringBounds{Format: "date-time"}
+	bounds4 = validate.NumberBounds{Bits: 32}
 )
 
 func checkObject(r *validate.Report, p *validate.Path, v any) {

@@ -42,11 +42,10 @@ func NewHandler(s Server, sec Security, opts ...Option) (http.Handler, error) {
 	}
 	h := &handler{server: s, cfg: httpapi.NewConfig("Roles", opts...)}
 	rt, err := httpapi.NewRouter(h.cfg, httpapi.API{
-		Schemes:    sec.schemes(),
-		Operations: operations(),
-		Serve: []httpapi.ServeFunc{
-			h.serveAdminOnly,
-			h.serveMachines,
+		Schemes: sec.schemes(),
+		Routes: []httpapi.Route{
+			{Op: opAdminOnly, Serve: h.serveAdminOnly},
+			{Op: opMachines, Serve: h.serveMachines},
 		},
 	})
 	if err != nil {
@@ -60,6 +59,9 @@ type handler struct {
 	cfg    *httpapi.Config
 }
 
+// serveAdminOnly serves GET /admin once its security is checked.
+//
+// Requires jwt with role admin.
 func (h *handler) serveAdminOnly(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req AdminOnlyRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -81,6 +83,9 @@ func (h *handler) serveAdminOnly(w http.ResponseWriter, r *http.Request, princip
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeAdminOnly(w))
 }
 
+// serveMachines serves GET /machines once its security is checked.
+//
+// Requires client with role operator; or jwt with role admin.
 func (h *handler) serveMachines(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req MachinesRequest
 	req.Principal, req.Principals = principals.First(), principals

@@ -22,12 +22,18 @@ var Schemes = Security{}.schemes()
 
 func operations() []auth.Operation {
 	return []auth.Operation{
-		{ID: "adminOnly", Method: "GET", Path: "/admin", Pattern: "GET /admin", Alternatives: [][]auth.Need{
-			{{Scheme: "jwt", Scopes: []string{ScopeAdmin}}},
-		}},
-		{ID: "machines", Method: "GET", Path: "/machines", Pattern: "GET /machines", Alternatives: [][]auth.Need{
-			{{Scheme: "client", Scopes: []string{ScopeOperator}}},
-			{{Scheme: "jwt", Scopes: []string{ScopeAdmin}}},
-		}},
+		opAdminOnly,
+		opMachines,
 	}
 }
+
+// opAdminOnly is operation adminOnly, GET /admin.
+var opAdminOnly = auth.Operation{ID: "adminOnly", Method: "GET", Path: "/admin", Pattern: "GET /admin", Alternatives: [][]auth.Need{
+	{{Scheme: "jwt", Scopes: []string{ScopeAdmin}}},
+}}
+
+// opMachines is operation machines, GET /machines.
+var opMachines = auth.Operation{ID: "machines", Method: "GET", Path: "/machines", Pattern: "GET /machines", Alternatives: [][]auth.Need{
+	{{Scheme: "client", Scopes: []string{ScopeOperator}}},
+	{{Scheme: "jwt", Scopes: []string{ScopeAdmin}}},
+}}

@@ -13,8 +13,12 @@ import (
 // to leave some operations out, and pass it to NewHandler.
 type Server interface {
 	// AdminOnly serves GET /admin.
+	//
+	// Requires jwt with role admin.
 	AdminOnly(ctx context.Context, req AdminOnlyRequest) (AdminOnlyResponse, error)
 	// Machines serves GET /machines.
+	//
+	// Requires client with role operator; or jwt with role admin.
 	//
 	// A client certificate with the operator role, or an admin JWT.
 	Machines(ctx context.Context, req MachinesRequest) (MachinesResponse, error)

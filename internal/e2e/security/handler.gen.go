@@ -59,21 +59,20 @@ func NewHandler(s Server, sec Security, opts ...Option) (http.Handler, error) {
 	}
 	h := &handler{server: s, cfg: httpapi.NewConfig("Security rules", opts...)}
 	rt, err := httpapi.NewRouter(h.cfg, httpapi.API{
-		Schemes:    sec.schemes(),
-		Operations: operations(),
-		Serve: []httpapi.ServeFunc{
-			h.serveBoth,
-			h.serveAnonymous,
-			h.serveCookieKey,
-			h.serveInherited,
-			h.servePutItem,
-			h.serveNegotiate,
-			h.serveEither,
-			h.serveOverride,
-			h.servePublic,
-			h.serveQueryKey,
-			h.serveScopesPerAlternative,
-			h.serveShared,
+		Schemes: sec.schemes(),
+		Routes: []httpapi.Route{
+			{Op: opBoth, Serve: h.serveBoth},
+			{Op: opAnonymous, Serve: h.serveAnonymous},
+			{Op: opCookieKey, Serve: h.serveCookieKey},
+			{Op: opInherited, Serve: h.serveInherited},
+			{Op: opPutItem, Serve: h.servePutItem},
+			{Op: opNegotiate, Serve: h.serveNegotiate},
+			{Op: opEither, Serve: h.serveEither},
+			{Op: opOverride, Serve: h.serveOverride},
+			{Op: opPublic, Serve: h.servePublic},
+			{Op: opQueryKey, Serve: h.serveQueryKey},
+			{Op: opScopesPerAlternative, Serve: h.serveScopesPerAlternative},
+			{Op: opShared, Serve: h.serveShared},
 		},
 	})
 	if err != nil {
@@ -87,6 +86,9 @@ type handler struct {
 	cfg    *httpapi.Config
 }
 
+// serveBoth serves GET /and once its security is checked.
+//
+// Requires basic and headerKey.
 func (h *handler) serveBoth(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req BothRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -108,6 +110,9 @@ func (h *handler) serveBoth(w http.ResponseWriter, r *http.Request, principals a
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeBoth(w))
 }
 
+// serveAnonymous serves GET /anonymous once its security is checked.
+//
+// Anonymous callers allowed; or oauth with scope read.
 func (h *handler) serveAnonymous(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req AnonymousRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -129,6 +134,9 @@ func (h *handler) serveAnonymous(w http.ResponseWriter, r *http.Request, princip
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeAnonymous(w))
 }
 
+// serveCookieKey serves GET /cookie-key once its security is checked.
+//
+// Requires cookieKey.
 func (h *handler) serveCookieKey(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req CookieKeyRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -150,6 +158,9 @@ func (h *handler) serveCookieKey(w http.ResponseWriter, r *http.Request, princip
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeCookieKey(w))
 }
 
+// serveInherited serves GET /inherited once its security is checked.
+//
+// Requires oauth with scope read.
 func (h *handler) serveInherited(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req InheritedRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -171,20 +182,21 @@ func (h *handler) serveInherited(w http.ResponseWriter, r *http.Request, princip
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeInherited(w))
 }
 
+// servePutItem serves PUT /items/{itemId} once its security is checked.
+//
+// Requires oauth with scope write.
 func (h *handler) servePutItem(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req PutItemRequest
 	req.Principal, req.Principals = principals.First(), principals
 	vr := h.cfg.NewReport()
-	if err := httpapi.BindPath(r, "itemId", "itemId", "", "", "simple", false, &req.ItemID); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InPath, Name: "itemId", Check: validatePutItemItemID}, &req.ItemID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if err := httpapi.BindQuery(r, "dryRun", "form", true, false, &req.DryRun); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "dryRun", Explode: true, Check: checkBoolean}, &req.DryRun); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	httpapi.ValidateParam(&vr, "/path/itemId", req.ItemID, validatePutItemItemID)
-	httpapi.ValidateParam(&vr, "/query/dryRun", req.DryRun, checkBoolean)
 	data, err := httpapi.ReadJSON(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true})
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
@@ -221,6 +233,9 @@ func (h *handler) servePutItem(w http.ResponseWriter, r *http.Request, principal
 	httpapi.WriteFailed(w, r, h.cfg, resp.writePutItem(w))
 }
 
+// serveNegotiate serves GET /negotiate once its security is checked.
+//
+// Requires kerberos.
 func (h *handler) serveNegotiate(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req NegotiateRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -242,6 +257,9 @@ func (h *handler) serveNegotiate(w http.ResponseWriter, r *http.Request, princip
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeNegotiate(w))
 }
 
+// serveEither serves GET /or once its security is checked.
+//
+// Requires oauth with scope write; or headerKey.
 func (h *handler) serveEither(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req EitherRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -263,6 +281,9 @@ func (h *handler) serveEither(w http.ResponseWriter, r *http.Request, principals
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeEither(w))
 }
 
+// serveOverride serves GET /override once its security is checked.
+//
+// Requires headerKey.
 func (h *handler) serveOverride(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req OverrideRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -284,9 +305,11 @@ func (h *handler) serveOverride(w http.ResponseWriter, r *http.Request, principa
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeOverride(w))
 }
 
+// servePublic serves GET /public once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) servePublic(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req PublicRequest
-	_ = principals
 	resp, err := h.server.Public(r.Context(), req)
 	if err != nil {
 		h.cfg.ErrorWriter(w, r, err)
@@ -305,6 +328,9 @@ func (h *handler) servePublic(w http.ResponseWriter, r *http.Request, principals
 	httpapi.WriteFailed(w, r, h.cfg, resp.writePublic(w))
 }
 
+// serveQueryKey serves GET /query-key once its security is checked.
+//
+// Requires queryKey.
 func (h *handler) serveQueryKey(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req QueryKeyRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -326,6 +352,9 @@ func (h *handler) serveQueryKey(w http.ResponseWriter, r *http.Request, principa
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeQueryKey(w))
 }
 
+// serveScopesPerAlternative serves GET /scopes once its security is checked.
+//
+// Requires headerKey and oauth with scope read; or oauth with scope admin.
 func (h *handler) serveScopesPerAlternative(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req ScopesPerAlternativeRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -347,6 +376,9 @@ func (h *handler) serveScopesPerAlternative(w http.ResponseWriter, r *http.Reque
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeScopesPerAlternative(w))
 }
 
+// serveShared serves GET /shared once its security is checked.
+//
+// Requires bearerA; or bearerB; or oauth with scope read.
 func (h *handler) serveShared(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req SharedRequest
 	req.Principal, req.Principals = principals.First(), principals

@@ -24,44 +24,80 @@ var Schemes = Security{}.schemes()
 
 func operations() []auth.Operation {
 	return []auth.Operation{
-		{ID: "both", Method: "GET", Path: "/and", Pattern: "GET /and", Alternatives: [][]auth.Need{
-			{{Scheme: "basic"}, {Scheme: "headerKey"}},
-		}},
-		{ID: "anonymous", Method: "GET", Path: "/anonymous", Pattern: "GET /anonymous", Alternatives: [][]auth.Need{
-			{},
-			{{Scheme: "oauth", Scopes: []string{ScopeRead}}},
-		}},
-		{ID: "cookieKey", Method: "GET", Path: "/cookie-key", Pattern: "GET /cookie-key", Alternatives: [][]auth.Need{
-			{{Scheme: "cookieKey"}},
-		}},
-		{ID: "inherited", Method: "GET", Path: "/inherited", Pattern: "GET /inherited", Alternatives: [][]auth.Need{
-			{{Scheme: "oauth", Scopes: []string{ScopeRead}}},
-		}},
-		{ID: "putItem", Method: "PUT", Path: "/items/{itemId}", Pattern: "PUT /items/{itemId}", Alternatives: [][]auth.Need{
-			{{Scheme: "oauth", Scopes: []string{ScopeWrite}}},
-		}},
-		{ID: "negotiate", Method: "GET", Path: "/negotiate", Pattern: "GET /negotiate", Alternatives: [][]auth.Need{
-			{{Scheme: "kerberos"}},
-		}},
-		{ID: "either", Method: "GET", Path: "/or", Pattern: "GET /or", Alternatives: [][]auth.Need{
-			{{Scheme: "oauth", Scopes: []string{ScopeWrite}}},
-			{{Scheme: "headerKey"}},
-		}},
-		{ID: "override", Method: "GET", Path: "/override", Pattern: "GET /override", Alternatives: [][]auth.Need{
-			{{Scheme: "headerKey"}},
-		}},
-		{ID: "public", Method: "GET", Path: "/public", Pattern: "GET /public"},
-		{ID: "queryKey", Method: "GET", Path: "/query-key", Pattern: "GET /query-key", Alternatives: [][]auth.Need{
-			{{Scheme: "queryKey"}},
-		}},
-		{ID: "scopesPerAlternative", Method: "GET", Path: "/scopes", Pattern: "GET /scopes", Alternatives: [][]auth.Need{
-			{{Scheme: "headerKey"}, {Scheme: "oauth", Scopes: []string{ScopeRead}}},
-			{{Scheme: "oauth", Scopes: []string{ScopeAdmin}}},
-		}},
-		{ID: "shared", Method: "GET", Path: "/shared", Pattern: "GET /shared", Alternatives: [][]auth.Need{
-			{{Scheme: "bearerA"}},
-			{{Scheme: "bearerB"}},
-			{{Scheme: "oauth", Scopes: []string{ScopeRead}}},
-		}},
+		opBoth,
+		opAnonymous,
+		opCookieKey,
+		opInherited,
+		opPutItem,
+		opNegotiate,
+		opEither,
+		opOverride,
+		opPublic,
+		opQueryKey,
+		opScopesPerAlternative,
+		opShared,
 	}
 }
+
+// opBoth is operation both, GET /and.
+var opBoth = auth.Operation{ID: "both", Method: "GET", Path: "/and", Pattern: "GET /and", Alternatives: [][]auth.Need{
+	{{Scheme: "basic"}, {Scheme: "headerKey"}},
+}}
+
+// opAnonymous is operation anonymous, GET /anonymous.
+var opAnonymous = auth.Operation{ID: "anonymous", Method: "GET", Path: "/anonymous", Pattern: "GET /anonymous", Alternatives: [][]auth.Need{
+	{},
+	{{Scheme: "oauth", Scopes: []string{ScopeRead}}},
+}}
+
+// opCookieKey is operation cookieKey, GET /cookie-key.
+var opCookieKey = auth.Operation{ID: "cookieKey", Method: "GET", Path: "/cookie-key", Pattern: "GET /cookie-key", Alternatives: [][]auth.Need{
+	{{Scheme: "cookieKey"}},
+}}
+
+// opInherited is operation inherited, GET /inherited.
+var opInherited = auth.Operation{ID: "inherited", Method: "GET", Path: "/inherited", Pattern: "GET /inherited", Alternatives: [][]auth.Need{
+	{{Scheme: "oauth", Scopes: []string{ScopeRead}}},
+}}
+
+// opPutItem is operation putItem, PUT /items/{itemId}.
+var opPutItem = auth.Operation{ID: "putItem", Method: "PUT", Path: "/items/{itemId}", Pattern: "PUT /items/{itemId}", Alternatives: [][]auth.Need{
+	{{Scheme: "oauth", Scopes: []string{ScopeWrite}}},
+}}
+
+// opNegotiate is operation negotiate, GET /negotiate.
+var opNegotiate = auth.Operation{ID: "negotiate", Method: "GET", Path: "/negotiate", Pattern: "GET /negotiate", Alternatives: [][]auth.Need{
+	{{Scheme: "kerberos"}},
+}}
+
+// opEither is operation either, GET /or.
+var opEither = auth.Operation{ID: "either", Method: "GET", Path: "/or", Pattern: "GET /or", Alternatives: [][]auth.Need{
+	{{Scheme: "oauth", Scopes: []string{ScopeWrite}}},
+	{{Scheme: "headerKey"}},
+}}
+
+// opOverride is operation override, GET /override.
+var opOverride = auth.Operation{ID: "override", Method: "GET", Path: "/override", Pattern: "GET /override", Alternatives: [][]auth.Need{
+	{{Scheme: "headerKey"}},
+}}
+
+// opPublic is operation public, GET /public.
+var opPublic = auth.Operation{ID: "public", Method: "GET", Path: "/public", Pattern: "GET /public"}
+
+// opQueryKey is operation queryKey, GET /query-key.
+var opQueryKey = auth.Operation{ID: "queryKey", Method: "GET", Path: "/query-key", Pattern: "GET /query-key", Alternatives: [][]auth.Need{
+	{{Scheme: "queryKey"}},
+}}
+
+// opScopesPerAlternative is operation scopesPerAlternative, GET /scopes.
+var opScopesPerAlternative = auth.Operation{ID: "scopesPerAlternative", Method: "GET", Path: "/scopes", Pattern: "GET /scopes", Alternatives: [][]auth.Need{
+	{{Scheme: "headerKey"}, {Scheme: "oauth", Scopes: []string{ScopeRead}}},
+	{{Scheme: "oauth", Scopes: []string{ScopeAdmin}}},
+}}
+
+// opShared is operation shared, GET /shared.
+var opShared = auth.Operation{ID: "shared", Method: "GET", Path: "/shared", Pattern: "GET /shared", Alternatives: [][]auth.Need{
+	{{Scheme: "bearerA"}},
+	{{Scheme: "bearerB"}},
+	{{Scheme: "oauth", Scopes: []string{ScopeRead}}},
+}}

@@ -14,45 +14,69 @@ import (
 type Server interface {
 	// Both serves GET /and.
 	//
+	// Requires basic and headerKey.
+	//
 	// Both schemes of one alternative are required.
 	Both(ctx context.Context, req BothRequest) (BothResponse, error)
 	// Anonymous serves GET /anonymous.
 	//
+	// Anonymous callers allowed; or oauth with scope read.
+	//
 	// The empty alternative admits anonymous callers.
 	Anonymous(ctx context.Context, req AnonymousRequest) (AnonymousResponse, error)
 	// CookieKey serves GET /cookie-key.
+	//
+	// Requires cookieKey.
 	CookieKey(ctx context.Context, req CookieKeyRequest) (CookieKeyResponse, error)
 	// Inherited serves GET /inherited.
+	//
+	// Requires oauth with scope read.
 	//
 	// Uses the root requirement.
 	Inherited(ctx context.Context, req InheritedRequest) (InheritedResponse, error)
 	// PutItem serves PUT /items/{itemId}.
 	//
+	// Requires oauth with scope write.
+	//
 	// Security is checked before parameters are bound or the body is read.
 	PutItem(ctx context.Context, req PutItemRequest) (PutItemResponse, error)
 	// Negotiate serves GET /negotiate.
+	//
+	// Requires kerberos.
 	//
 	// A scheme securegen cannot verify refuses every request.
 	Negotiate(ctx context.Context, req NegotiateRequest) (NegotiateResponse, error)
 	// Either serves GET /or.
 	//
+	// Requires oauth with scope write; or headerKey.
+	//
 	// Either alternative is enough, each with its own scopes.
 	Either(ctx context.Context, req EitherRequest) (EitherResponse, error)
 	// Override serves GET /override.
+	//
+	// Requires headerKey.
 	//
 	// Overrides the root requirement with an API key.
 	Override(ctx context.Context, req OverrideRequest) (OverrideResponse, error)
 	// Public serves GET /public.
 	//
+	// Public: no credentials are checked.
+	//
 	// security [] makes the operation public.
 	Public(ctx context.Context, req PublicRequest) (PublicResponse, error)
 	// QueryKey serves GET /query-key.
+	//
+	// Requires queryKey.
 	QueryKey(ctx context.Context, req QueryKeyRequest) (QueryKeyResponse, error)
 	// ScopesPerAlternative serves GET /scopes.
+	//
+	// Requires headerKey and oauth with scope read; or oauth with scope admin.
 	//
 	// Scopes belong to their alternative and are never merged.
 	ScopesPerAlternative(ctx context.Context, req ScopesPerAlternativeRequest) (ScopesPerAlternativeResponse, error)
 	// Shared serves GET /shared.
+	//
+	// Requires bearerA; or bearerB; or oauth with scope read.
 	//
 	// Three bearer schemes read the same Authorization header.
 	Shared(ctx context.Context, req SharedRequest) (SharedResponse, error)

@@ -9,9 +9,9 @@ import (
 // The constraints of the spec's schemas, built once; their patterns are
 // compiled when the package is initialized.
 var (
-	bounds1 = validate.NumberBounds{Min: nil, Max: nil, ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 64}
-	bounds2 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"name": true}, Closed: false}
-	bounds3 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"id": true, "name": true, "owner": true}, Closed: false}
+	bounds1 = validate.NumberBounds{Bits: 64}
+	bounds2 = validate.ObjectBounds{Known: map[string]bool{"name": true}}
+	bounds3 = validate.ObjectBounds{Known: map[string]bool{"id": true, "name": true, "owner": true}}
 )
 
 func validatePutItemItemID(r *validate.Report, p *validate.Path, v any) {

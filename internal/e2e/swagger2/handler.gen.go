@@ -46,12 +46,11 @@ func NewHandler(s Server, sec Security, opts ...Option) (http.Handler, error) {
 	}
 	h := &handler{server: s, cfg: httpapi.NewConfig("Swagger 2.0 notes", opts...)}
 	rt, err := httpapi.NewRouter(h.cfg, httpapi.API{
-		Schemes:    sec.schemes(),
-		Operations: operations(),
-		Serve: []httpapi.ServeFunc{
-			h.serveListNotes,
-			h.serveAddNote,
-			h.serveDeleteNote,
+		Schemes: sec.schemes(),
+		Routes: []httpapi.Route{
+			{Op: opListNotes, Serve: h.serveListNotes},
+			{Op: opAddNote, Serve: h.serveAddNote},
+			{Op: opDeleteNote, Serve: h.serveDeleteNote},
 		},
 	})
 	if err != nil {
@@ -65,20 +64,21 @@ type handler struct {
 	cfg    *httpapi.Config
 }
 
+// serveListNotes serves GET /notes once its security is checked.
+//
+// Requires oauth with scope notes:read; or login.
 func (h *handler) serveListNotes(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req ListNotesRequest
 	req.Principal, req.Principals = principals.First(), principals
 	vr := h.cfg.NewReport()
-	if err := httpapi.BindQuery(r, "limit", "form", true, false, &req.Limit); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "limit", Explode: true, Check: validateListNotesLimit}, &req.Limit); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if err := httpapi.BindQuery(r, "tags", "form", false, false, &req.Tags); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "tags", Check: validateListNotesTags}, &req.Tags); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	httpapi.ValidateParam(&vr, "/query/limit", req.Limit, validateListNotesLimit)
-	httpapi.ValidateParam(&vr, "/query/tags", req.Tags, validateListNotesTags)
 	if !vr.OK() {
 		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
@@ -101,6 +101,9 @@ func (h *handler) serveListNotes(w http.ResponseWriter, r *http.Request, princip
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeListNotes(w))
 }
 
+// serveAddNote serves POST /notes once its security is checked.
+//
+// Requires token.
 func (h *handler) serveAddNote(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req AddNoteRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -141,15 +144,17 @@ func (h *handler) serveAddNote(w http.ResponseWriter, r *http.Request, principal
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeAddNote(w))
 }
 
+// serveDeleteNote serves DELETE /notes/{id} once its security is checked.
+//
+// Requires token.
 func (h *handler) serveDeleteNote(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req DeleteNoteRequest
 	req.Principal, req.Principals = principals.First(), principals
 	vr := h.cfg.NewReport()
-	if err := httpapi.BindPath(r, "id", "id", "", "", "simple", false, &req.ID); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InPath, Name: "id", Check: checkString}, &req.ID); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	httpapi.ValidateParam(&vr, "/path/id", req.ID, checkString)
 	if !vr.OK() {
 		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return

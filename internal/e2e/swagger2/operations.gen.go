@@ -20,15 +20,24 @@ var Schemes = Security{}.schemes()
 
 func operations() []auth.Operation {
 	return []auth.Operation{
-		{ID: "listNotes", Method: "GET", Path: "/notes", Pattern: "GET /notes", Alternatives: [][]auth.Need{
-			{{Scheme: "oauth", Scopes: []string{ScopeNotesRead}}},
-			{{Scheme: "login"}},
-		}},
-		{ID: "addNote", Method: "POST", Path: "/notes", Pattern: "POST /notes", Alternatives: [][]auth.Need{
-			{{Scheme: "token"}},
-		}},
-		{ID: "deleteNote", Method: "DELETE", Path: "/notes/{id}", Pattern: "DELETE /notes/{id}", Alternatives: [][]auth.Need{
-			{{Scheme: "token"}},
-		}},
+		opListNotes,
+		opAddNote,
+		opDeleteNote,
 	}
 }
+
+// opListNotes is operation listNotes, GET /notes.
+var opListNotes = auth.Operation{ID: "listNotes", Method: "GET", Path: "/notes", Pattern: "GET /notes", Alternatives: [][]auth.Need{
+	{{Scheme: "oauth", Scopes: []string{ScopeNotesRead}}},
+	{{Scheme: "login"}},
+}}
+
+// opAddNote is operation addNote, POST /notes.
+var opAddNote = auth.Operation{ID: "addNote", Method: "POST", Path: "/notes", Pattern: "POST /notes", Alternatives: [][]auth.Need{
+	{{Scheme: "token"}},
+}}
+
+// opDeleteNote is operation deleteNote, DELETE /notes/{id}.
+var opDeleteNote = auth.Operation{ID: "deleteNote", Method: "DELETE", Path: "/notes/{id}", Pattern: "DELETE /notes/{id}", Alternatives: [][]auth.Need{
+	{{Scheme: "token"}},
+}}

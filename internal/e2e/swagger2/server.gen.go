@@ -13,10 +13,16 @@ import (
 // to leave some operations out, and pass it to NewHandler.
 type Server interface {
 	// ListNotes serves GET /notes.
+	//
+	// Requires oauth with scope notes:read; or login.
 	ListNotes(ctx context.Context, req ListNotesRequest) (ListNotesResponse, error)
 	// AddNote serves POST /notes.
+	//
+	// Requires token.
 	AddNote(ctx context.Context, req AddNoteRequest) (AddNoteResponse, error)
 	// DeleteNote serves DELETE /notes/{id}.
+	//
+	// Requires token.
 	DeleteNote(ctx context.Context, req DeleteNoteRequest) (DeleteNoteResponse, error)
 }
 

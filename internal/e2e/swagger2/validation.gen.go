@@ -9,8 +9,8 @@ import (
 // The constraints of the spec's schemas, built once; their patterns are
 // compiled when the package is initialized.
 var (
-	bounds1 = validate.NumberBounds{Min: nil, Max: nil, ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 32}
-	bounds2 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"id": true, "tags": true, "text": true}, Closed: false}
+	bounds1 = validate.NumberBounds{Bits: 32}
+	bounds2 = validate.ObjectBounds{Known: map[string]bool{"id": true, "tags": true, "text": true}}
 )
 
 func validateListNotesLimit(r *validate.Report, p *validate.Path, v any) {

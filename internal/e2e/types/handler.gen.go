@@ -36,12 +36,11 @@ func NewHandler(s Server, sec Security, opts ...Option) (http.Handler, error) {
 	}
 	h := &handler{server: s, cfg: httpapi.NewConfig("Types", opts...)}
 	rt, err := httpapi.NewRouter(h.cfg, httpapi.API{
-		Schemes:    sec.schemes(),
-		Operations: operations(),
-		Serve: []httpapi.ServeFunc{
-			h.serveCreatePet,
-			h.serveEchoShape,
-			h.serveEchoTree,
+		Schemes: sec.schemes(),
+		Routes: []httpapi.Route{
+			{Op: opCreatePet, Serve: h.serveCreatePet},
+			{Op: opEchoShape, Serve: h.serveEchoShape},
+			{Op: opEchoTree, Serve: h.serveEchoTree},
 		},
 	})
 	if err != nil {
@@ -55,9 +54,11 @@ type handler struct {
 	cfg    *httpapi.Config
 }
 
+// serveCreatePet serves POST /pets once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveCreatePet(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req CreatePetRequest
-	_ = principals
 	vr := h.cfg.NewReport()
 	data, err := httpapi.ReadJSON(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true})
 	if err != nil {
@@ -95,9 +96,11 @@ func (h *handler) serveCreatePet(w http.ResponseWriter, r *http.Request, princip
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeCreatePet(w))
 }
 
+// serveEchoShape serves POST /shapes once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveEchoShape(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req EchoShapeRequest
-	_ = principals
 	vr := h.cfg.NewReport()
 	_, _, err := httpapi.ReadBody(w, r, h.cfg, httpapi.BodySpec{Required: false, Accept: "application/json", JSON: true, Raw: false}, &req.Body, validateShape, &vr)
 	if err != nil {
@@ -126,9 +129,11 @@ func (h *handler) serveEchoShape(w http.ResponseWriter, r *http.Request, princip
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeEchoShape(w))
 }
 
+// serveEchoTree serves POST /trees once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveEchoTree(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req EchoTreeRequest
-	_ = principals
 	vr := h.cfg.NewReport()
 	data, err := httpapi.ReadJSON(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true})
 	if err != nil {

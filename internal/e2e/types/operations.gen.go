@@ -14,8 +14,17 @@ var Schemes = Security{}.schemes()
 
 func operations() []auth.Operation {
 	return []auth.Operation{
-		{ID: "createPet", Method: "POST", Path: "/pets", Pattern: "POST /pets"},
-		{ID: "echoShape", Method: "POST", Path: "/shapes", Pattern: "POST /shapes"},
-		{ID: "echoTree", Method: "POST", Path: "/trees", Pattern: "POST /trees"},
+		opCreatePet,
+		opEchoShape,
+		opEchoTree,
 	}
 }
+
+// opCreatePet is operation createPet, POST /pets.
+var opCreatePet = auth.Operation{ID: "createPet", Method: "POST", Path: "/pets", Pattern: "POST /pets"}
+
+// opEchoShape is operation echoShape, POST /shapes.
+var opEchoShape = auth.Operation{ID: "echoShape", Method: "POST", Path: "/shapes", Pattern: "POST /shapes"}
+
+// opEchoTree is operation echoTree, POST /trees.
+var opEchoTree = auth.Operation{ID: "echoTree", Method: "POST", Path: "/trees", Pattern: "POST /trees"}

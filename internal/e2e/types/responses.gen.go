@@ -59,7 +59,7 @@ func (r CreatePetDefaultProblemJSONResponse) checkCreatePet(vr *validate.Report)
 }
 
 func (r CreatePetDefaultProblemJSONResponse) writeCreatePet(w http.ResponseWriter) error {
-	if !(r.StatusCode >= 100 && r.StatusCode <= 599) {
+	if r.StatusCode < 100 || r.StatusCode > 599 {
 		return &httpapi.UndeclaredStatusError{Answer: "CreatePetDefaultProblemJSONResponse", Status: r.StatusCode}
 	}
 	return httpapi.WriteJSONAnswer(w, r.Headers, r.StatusCode, "application/problem+json", r.Body)

@@ -12,10 +12,16 @@ import (
 // to leave some operations out, and pass it to NewHandler.
 type Server interface {
 	// CreatePet serves POST /pets.
+	//
+	// Public: no credentials are checked.
 	CreatePet(ctx context.Context, req CreatePetRequest) (CreatePetResponse, error)
 	// EchoShape serves POST /shapes.
+	//
+	// Public: no credentials are checked.
 	EchoShape(ctx context.Context, req EchoShapeRequest) (EchoShapeResponse, error)
 	// EchoTree serves POST /trees.
+	//
+	// Public: no credentials are checked.
 	EchoTree(ctx context.Context, req EchoTreeRequest) (EchoTreeResponse, error)
 }
 

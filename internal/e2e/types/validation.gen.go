@@ -13,22 +13,22 @@ import (
 // The constraints of the spec's schemas, built once; their patterns are
 // compiled when the package is initialized.
 var (
-	bounds1  = validate.NumberBounds{Min: nil, Max: nil, ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 32}
-	bounds2  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "date"}
-	bounds3  = validate.NumberBounds{Min: nil, Max: nil, ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 64}
-	bounds4  = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"color": true, "size": true}, Closed: false}
-	bounds5  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "uuid"}
-	bounds6  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "byte"}
-	bounds7  = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"name": true, "squeaks": true}, Closed: false}
-	bounds8  = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"name": true}, Closed: false}
-	bounds9  = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"squeaks": true}, Closed: false}
-	bounds10 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "date-time"}
-	bounds11 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"age": true, "attributes": true, "born": true, "chip": true, "collar": true, "height": true, "id": true, "labels": true, "name": true, "nickname": true, "owner": true, "photo": true, "signature": true, "status": true, "tag": true, "toys": true, "updated": true, "weight": true}, Closed: false}
-	bounds12 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"status": true, "title": true}, Closed: false}
-	bounds13 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"kind": true, "lives": true}, Closed: false}
-	bounds14 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"goodBoy": true, "kind": true}, Closed: false}
-	bounds15 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"root": true}, Closed: false}
-	bounds16 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"children": true, "forest": true, "left": true, "value": true}, Closed: false}
+	bounds1  = validate.NumberBounds{Bits: 32}
+	bounds2  = validate.StringBounds{Format: "date"}
+	bounds3  = validate.NumberBounds{Bits: 64}
+	bounds4  = validate.ObjectBounds{Known: map[string]bool{"color": true, "size": true}}
+	bounds5  = validate.StringBounds{Format: "uuid"}
+	bounds6  = validate.StringBounds{Format: "byte"}
+	bounds7  = validate.ObjectBounds{Known: map[string]bool{"name": true, "squeaks": true}}
+	bounds8  = validate.ObjectBounds{Known: map[string]bool{"name": true}}
+	bounds9  = validate.ObjectBounds{Known: map[string]bool{"squeaks": true}}
+	bounds10 = validate.StringBounds{Format: "date-time"}
+	bounds11 = validate.ObjectBounds{Known: map[string]bool{"age": true, "attributes": true, "born": true, "chip": true, "collar": true, "height": true, "id": true, "labels": true, "name": true, "nickname": true, "owner": true, "photo": true, "signature": true, "status": true, "tag": true, "toys": true, "updated": true, "weight": true}}
+	bounds12 = validate.ObjectBounds{Known: map[string]bool{"status": true, "title": true}}
+	bounds13 = validate.ObjectBounds{Known: map[string]bool{"kind": true, "lives": true}}
+	bounds14 = validate.ObjectBounds{Known: map[string]bool{"goodBoy": true, "kind": true}}
+	bounds15 = validate.ObjectBounds{Known: map[string]bool{"root": true}}
+	bounds16 = validate.ObjectBounds{Known: map[string]bool{"children": true, "forest": true, "left": true, "value": true}}
 )
 
 func validatePetAge(r *validate.Report, p *validate.Path, v any) {
@@ -719,7 +719,6 @@ func decodePetCollar(d *validate.Decoder, p *validate.Path, v *PetCollar) {
 				d.R.Add(&q, "type", "expected integer, got null")
 			} else {
 				if x, text, ok := d.Int(&q, 64); ok {
-					_ = text
 					switch PetCollarSize(x) {
 					case PetCollarSizeN1, PetCollarSizeN2, PetCollarSizeN3:
 					default:

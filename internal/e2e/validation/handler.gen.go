@@ -36,11 +36,10 @@ func NewHandler(s Server, sec Security, opts ...Option) (http.Handler, error) {
 	}
 	h := &handler{server: s, cfg: httpapi.NewConfig("Orders", opts...)}
 	rt, err := httpapi.NewRouter(h.cfg, httpapi.API{
-		Schemes:    sec.schemes(),
-		Operations: operations(),
-		Serve: []httpapi.ServeFunc{
-			h.serveListOrders,
-			h.serveCreateOrder,
+		Schemes: sec.schemes(),
+		Routes: []httpapi.Route{
+			{Op: opListOrders, Serve: h.serveListOrders},
+			{Op: opCreateOrder, Serve: h.serveCreateOrder},
 		},
 	})
 	if err != nil {
@@ -54,33 +53,28 @@ type handler struct {
 	cfg    *httpapi.Config
 }
 
+// serveListOrders serves GET /orders once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveListOrders(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req ListOrdersRequest
-	_ = principals
 	vr := h.cfg.NewReport()
-	if err := httpapi.BindQuery(r, "limit", "form", true, false, &req.Limit); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "limit", Explode: true, Check: validateListOrdersLimit}, &req.Limit); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if err := httpapi.BindQuery(r, "status", "form", true, false, &req.Status); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "status", Explode: true, Check: validateListOrdersStatus}, &req.Status); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	if err := httpapi.BindQuery(r, "ids", "form", false, false, &req.Ids); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InQuery, Name: "ids", Check: validateListOrdersIds}, &req.Ids); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
 	}
-	var pxTrace string
-	if ok, err := httpapi.BindHeader(r, "X-Trace", false, false, &pxTrace); err != nil {
+	if err := httpapi.Bind(r, &vr, httpapi.Param{In: httpapi.InHeader, Name: "X-Trace", Check: validateListOrdersXTrace}, &req.XTrace); err != nil {
 		h.cfg.ErrorWriter(w, r, err)
 		return
-	} else if ok {
-		req.XTrace = &pxTrace
 	}
-	httpapi.ValidateParam(&vr, "/query/limit", req.Limit, validateListOrdersLimit)
-	httpapi.ValidateParam(&vr, "/query/status", req.Status, validateListOrdersStatus)
-	httpapi.ValidateParam(&vr, "/query/ids", req.Ids, validateListOrdersIds)
-	httpapi.ValidateParam(&vr, "/header/X-Trace", req.XTrace, validateListOrdersXTrace)
 	if !vr.OK() {
 		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
 		return
@@ -103,9 +97,11 @@ func (h *handler) serveListOrders(w http.ResponseWriter, r *http.Request, princi
 	httpapi.WriteFailed(w, r, h.cfg, resp.writeListOrders(w))
 }
 
+// serveCreateOrder serves POST /orders once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveCreateOrder(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req CreateOrderRequest
-	_ = principals
 	vr := h.cfg.NewReport()
 	data, err := httpapi.ReadJSON(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true})
 	if err != nil {

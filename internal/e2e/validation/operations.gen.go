@@ -14,7 +14,13 @@ var Schemes = Security{}.schemes()
 
 func operations() []auth.Operation {
 	return []auth.Operation{
-		{ID: "listOrders", Method: "GET", Path: "/orders", Pattern: "GET /orders"},
-		{ID: "createOrder", Method: "POST", Path: "/orders", Pattern: "POST /orders"},
+		opListOrders,
+		opCreateOrder,
 	}
 }
+
+// opListOrders is operation listOrders, GET /orders.
+var opListOrders = auth.Operation{ID: "listOrders", Method: "GET", Path: "/orders", Pattern: "GET /orders"}
+
+// opCreateOrder is operation createOrder, POST /orders.
+var opCreateOrder = auth.Operation{ID: "createOrder", Method: "POST", Path: "/orders", Pattern: "POST /orders"}

@@ -12,8 +12,12 @@ import (
 // to leave some operations out, and pass it to NewHandler.
 type Server interface {
 	// ListOrders serves GET /orders.
+	//
+	// Public: no credentials are checked.
 	ListOrders(ctx context.Context, req ListOrdersRequest) (ListOrdersResponse, error)
 	// CreateOrder serves POST /orders.
+	//
+	// Public: no credentials are checked.
 	CreateOrder(ctx context.Context, req CreateOrderRequest) (CreateOrderResponse, error)
 }
 

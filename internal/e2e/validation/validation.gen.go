@@ -12,44 +12,43 @@ import (
 // The constraints of the spec's schemas, built once; their patterns are
 // compiled when the package is initialized.
 var (
-	bounds1  = validate.NumberBounds{Min: validate.Float(1), Max: validate.Float(100), ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 0}
-	bounds2  = validate.NumberBounds{Min: nil, Max: nil, ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 64}
-	bounds3  = validate.ArrayBounds{MinItems: 0, MaxItems: 3, UniqueItems: true}
-	bounds4  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: validate.MustPattern("^[a-f0-9]{8}$"), Format: ""}
-	bounds5  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "email"}
-	bounds6  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: validate.MustPattern("^\\+[0-9]{7,15}$"), Format: ""}
-	bounds7  = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "date-time"}
-	bounds8  = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"account": true, "avatar": true, "email": true, "host": true, "ip": true, "ip6": true, "name": true, "since": true, "website": true}, Closed: false}
-	bounds9  = validate.StringBounds{MinLength: 1, MaxLength: 80, Pattern: nil, Format: ""}
-	bounds10 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"name": true}, Closed: false}
-	bounds11 = validate.NumberBounds{Min: nil, Max: nil, ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 32}
-	bounds12 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "byte"}
-	bounds13 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "hostname"}
-	bounds14 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "ipv4"}
-	bounds15 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "ipv6"}
-	bounds16 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "date"}
-	bounds17 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "uri"}
-	bounds18 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"account": true, "avatar": true, "email": true, "host": true, "ip": true, "ip6": true, "since": true, "website": true}, Closed: false}
-	bounds19 = validate.NumberBounds{Min: validate.Float(0), Max: validate.Float(1), ExclusiveMin: false, ExclusiveMax: true, MultipleOf: validate.Float(0.01), Bits: 0}
-	bounds20 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "uuid"}
-	bounds21 = validate.NumberBounds{Min: validate.Float(0), Max: nil, ExclusiveMin: true, ExclusiveMax: false, MultipleOf: nil, Bits: 0}
-	bounds22 = validate.NumberBounds{Min: validate.Float(1), Max: validate.Float(1000), ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 32}
-	bounds23 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: validate.MustPattern("^[A-Z]{3}-[0-9]{4}$"), Format: ""}
-	bounds24 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"price": true, "quantity": true, "sku": true, "weight": true}, Closed: false}
-	bounds25 = validate.ArrayBounds{MinItems: 1, MaxItems: 50, UniqueItems: false}
-	bounds26 = validate.ObjectBounds{MinProperties: 1, MaxProperties: 3, Known: nil, Closed: false}
-	bounds27 = validate.StringBounds{MinLength: 0, MaxLength: 200, Pattern: nil, Format: ""}
-	bounds28 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: validate.MustPattern("^[0-9]{4}$"), Format: ""}
-	bounds29 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"last4": true, "method": true}, Closed: false}
-	bounds30 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: nil, Format: "iban"}
-	bounds31 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"iban": true, "method": true}, Closed: false}
-	bounds32 = validate.StringBounds{MinLength: 0, MaxLength: -1, Pattern: validate.MustPattern("^ORD-[0-9]{6}$"), Format: ""}
-	bounds33 = validate.StringBounds{MinLength: 1, MaxLength: 20, Pattern: nil, Format: ""}
-	bounds34 = validate.ArrayBounds{MinItems: 0, MaxItems: 5, UniqueItems: true}
-	bounds35 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"contact": true, "createdAt": true, "customer": true, "deliveryDate": true, "discount": true, "id": true, "items": true, "metadata": true, "note": true, "payment": true, "reference": true, "status": true, "tags": true}, Closed: true}
-	bounds36 = validate.NumberBounds{Min: validate.Float(1), Max: validate.Float(1000), ExclusiveMin: false, ExclusiveMax: false, MultipleOf: nil, Bits: 0}
-	bounds37 = validate.ObjectBounds{MinProperties: 1, MaxProperties: 3}
-	bounds38 = validate.ArrayBounds{MinItems: 0, MaxItems: 5, UniqueItems: false}
+	bounds1  = validate.NumberBounds{Min: validate.Float(1), Max: validate.Float(100)}
+	bounds2  = validate.NumberBounds{Bits: 64}
+	bounds3  = validate.ArrayBounds{MaxItems: validate.Int(3), UniqueItems: true}
+	bounds4  = validate.StringBounds{Pattern: validate.MustPattern("^[a-f0-9]{8}$")}
+	bounds5  = validate.StringBounds{Format: "email"}
+	bounds6  = validate.StringBounds{Pattern: validate.MustPattern("^\\+[0-9]{7,15}$")}
+	bounds7  = validate.StringBounds{Format: "date-time"}
+	bounds8  = validate.ObjectBounds{Known: map[string]bool{"account": true, "avatar": true, "email": true, "host": true, "ip": true, "ip6": true, "name": true, "since": true, "website": true}}
+	bounds9  = validate.StringBounds{MinLength: 1, MaxLength: validate.Int(80)}
+	bounds10 = validate.ObjectBounds{Known: map[string]bool{"name": true}}
+	bounds11 = validate.NumberBounds{Bits: 32}
+	bounds12 = validate.StringBounds{Format: "byte"}
+	bounds13 = validate.StringBounds{Format: "hostname"}
+	bounds14 = validate.StringBounds{Format: "ipv4"}
+	bounds15 = validate.StringBounds{Format: "ipv6"}
+	bounds16 = validate.StringBounds{Format: "date"}
+	bounds17 = validate.StringBounds{Format: "uri"}
+	bounds18 = validate.ObjectBounds{Known: map[string]bool{"account": true, "avatar": true, "email": true, "host": true, "ip": true, "ip6": true, "since": true, "website": true}}
+	bounds19 = validate.NumberBounds{Min: validate.Float(0), Max: validate.Float(1), ExclusiveMax: true, MultipleOf: validate.Float(0.01)}
+	bounds20 = validate.StringBounds{Format: "uuid"}
+	bounds21 = validate.NumberBounds{Min: validate.Float(0), ExclusiveMin: true}
+	bounds22 = validate.NumberBounds{Min: validate.Float(1), Max: validate.Float(1000), Bits: 32}
+	bounds23 = validate.StringBounds{Pattern: validate.MustPattern("^[A-Z]{3}-[0-9]{4}$")}
+	bounds24 = validate.ObjectBounds{Known: map[string]bool{"price": true, "quantity": true, "sku": true, "weight": true}}
+	bounds25 = validate.ArrayBounds{MinItems: 1, MaxItems: validate.Int(50)}
+	bounds26 = validate.ObjectBounds{MinProperties: 1, MaxProperties: validate.Int(3)}
+	bounds27 = validate.StringBounds{MaxLength: validate.Int(200)}
+	bounds28 = validate.StringBounds{Pattern: validate.MustPattern("^[0-9]{4}$")}
+	bounds29 = validate.ObjectBounds{Known: map[string]bool{"last4": true, "method": true}}
+	bounds30 = validate.StringBounds{Format: "iban"}
+	bounds31 = validate.ObjectBounds{Known: map[string]bool{"iban": true, "method": true}}
+	bounds32 = validate.StringBounds{Pattern: validate.MustPattern("^ORD-[0-9]{6}$")}
+	bounds33 = validate.StringBounds{MinLength: 1, MaxLength: validate.Int(20)}
+	bounds34 = validate.ArrayBounds{MaxItems: validate.Int(5), UniqueItems: true}
+	bounds35 = validate.ObjectBounds{Known: map[string]bool{"contact": true, "createdAt": true, "customer": true, "deliveryDate": true, "discount": true, "id": true, "items": true, "metadata": true, "note": true, "payment": true, "reference": true, "status": true, "tags": true}, Closed: true}
+	bounds36 = validate.NumberBounds{Min: validate.Float(1), Max: validate.Float(1000)}
+	bounds37 = validate.ArrayBounds{MaxItems: validate.Int(5)}
 )
 
 func validateListOrdersLimit(r *validate.Report, p *validate.Path, v any) {
@@ -684,11 +683,11 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 			} else {
 				if d.ObjectStart(&q) {
 					m0 := map[string]string{}
-					m0n := 0
-					for ; d.More(); m0n++ {
+					n0 := 0
+					for ; d.More(); n0++ {
 						k0 := d.Key(&q)
 						q0 := (&q).Key(k0)
-						if bounds37.Full(m0n) {
+						if bounds26.Full(n0) {
 							// Past maxProperties: counted, not decoded.
 							d.Skip(&q0)
 							continue
@@ -703,7 +702,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 						}
 						m0[k0] = x0
 					}
-					d.R.PropCount(&q, m0n, &bounds37)
+					d.R.PropCount(&q, n0, &bounds26)
 					v.Metadata = m0
 				}
 			}
@@ -757,7 +756,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 					i0 := 0
 					for ; d.MoreItems(); i0++ {
 						q0 := (&q).Index(i0)
-						if bounds38.Full(i0) {
+						if bounds37.Full(i0) {
 							// Past maxItems: counted, not decoded.
 							d.Skip(&q0)
 							continue
@@ -773,7 +772,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 						}
 						list0 = append(list0, x0)
 					}
-					d.R.ArrayLen(&q, i0, &bounds38)
+					d.R.ArrayLen(&q, i0, &bounds37)
 					validate.Unique(d.R, &q, list0)
 					v.Tags = list0
 				}

@@ -36,10 +36,9 @@ func NewHandler(s Server, sec Security, opts ...Option) (http.Handler, error) {
 	}
 	h := &handler{server: s, cfg: httpapi.NewConfig("Measurements", opts...)}
 	rt, err := httpapi.NewRouter(h.cfg, httpapi.API{
-		Schemes:    sec.schemes(),
-		Operations: operations(),
-		Serve: []httpapi.ServeFunc{
-			h.serveAddMeasurement,
+		Schemes: sec.schemes(),
+		Routes: []httpapi.Route{
+			{Op: opAddMeasurement, Serve: h.serveAddMeasurement},
 		},
 	})
 	if err != nil {
@@ -53,9 +52,11 @@ type handler struct {
 	cfg    *httpapi.Config
 }
 
+// serveAddMeasurement serves POST /measurements once its security is checked.
+//
+// Public: no credentials are checked.
 func (h *handler) serveAddMeasurement(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req AddMeasurementRequest
-	_ = principals
 	vr := h.cfg.NewReport()
 	data, err := httpapi.ReadJSON(w, r, h.cfg, httpapi.BodySpec{Required: true, Accept: "application/json", JSON: true})
 	if err != nil {

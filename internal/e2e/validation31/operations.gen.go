@@ -14,6 +14,9 @@ var Schemes = Security{}.schemes()
 
 func operations() []auth.Operation {
 	return []auth.Operation{
-		{ID: "addMeasurement", Method: "POST", Path: "/measurements", Pattern: "POST /measurements"},
+		opAddMeasurement,
 	}
 }
+
+// opAddMeasurement is operation addMeasurement, POST /measurements.
+var opAddMeasurement = auth.Operation{ID: "addMeasurement", Method: "POST", Path: "/measurements", Pattern: "POST /measurements"}

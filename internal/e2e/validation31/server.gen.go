@@ -12,6 +12,8 @@ import (
 // to leave some operations out, and pass it to NewHandler.
 type Server interface {
 	// AddMeasurement serves POST /measurements.
+	//
+	// Public: no credentials are checked.
 	AddMeasurement(ctx context.Context, req AddMeasurementRequest) (AddMeasurementResponse, error)
 }
 

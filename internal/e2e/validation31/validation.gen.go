@@ -9,8 +9,8 @@ import (
 // The constraints of the spec's schemas, built once; their patterns are
 // compiled when the package is initialized.
 var (
-	bounds1 = validate.NumberBounds{Min: validate.Float(0), Max: validate.Float(100), ExclusiveMin: true, ExclusiveMax: true, MultipleOf: nil, Bits: 0}
-	bounds2 = validate.ObjectBounds{MinProperties: 0, MaxProperties: -1, Known: map[string]bool{"label": true, "unit": true, "value": true}, Closed: false}
+	bounds1 = validate.NumberBounds{Min: validate.Float(0), Max: validate.Float(100), ExclusiveMin: true, ExclusiveMax: true}
+	bounds2 = validate.ObjectBounds{Known: map[string]bool{"label": true, "unit": true, "value": true}}
 )
 
 func checkIntegerOrString(r *validate.Report, p *validate.Path, v any) {
