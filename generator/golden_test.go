@@ -27,6 +27,7 @@ var goldens = []struct{ spec, pkg string }{
 	{"validation.yaml", "validation"},
 	{"validation.v31.yaml", "validation31"},
 	{"hostile.v31.yaml", "hostile"},
+	{"objects.yaml", "objects"},
 }
 
 func TestGoldenOutput(t *testing.T) {

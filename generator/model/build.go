@@ -21,6 +21,11 @@ type Options struct {
 	// the alternative admits nobody (fail closed). Audit uses it; generation
 	// stays strict.
 	LenientSecurity bool
+	// AuthorizeObjects asks for an object-level authorizer on every
+	// secured operation that has a path parameter, as a root-level
+	// x-securegen-authorize: true would; an explicit value in the spec
+	// wins.
+	AuthorizeObjects bool
 }
 
 // builder carries the state of one Build.
@@ -40,8 +45,11 @@ type builder struct {
 	depth     int
 	chk       *checker
 	dec       *decoders
+	strip     *strippers
 	// lenient is Options.LenientSecurity.
 	lenient bool
+	// authorizeObjects is Options.AuthorizeObjects.
+	authorizeObjects bool
 }
 
 // reserved are the package-scope names every generated package declares.
@@ -71,6 +79,8 @@ func Build(spec *load.Spec, opts Options, sink *diag.Sink) (api *API, err error)
 		schemes:   map[string]*Scheme{},
 		scopes:    map[string]*ScopeConst{},
 		lenient:   opts.LenientSecurity,
+
+		authorizeObjects: opts.AuthorizeObjects,
 	}
 	if doc.Info != nil {
 		b.api.Title = doc.Info.Title
@@ -81,6 +91,7 @@ func Build(spec *load.Spec, opts Options, sink *diag.Sink) (api *API, err error)
 	}
 	b.names.Reserve(reserved...)
 	b.dec = &decoders{b: b, byType: map[*Type]*StructDecoder{}}
+	b.strip = &strippers{b: b, done: map[*openapi3.Schema]string{}, holds: map[*openapi3.Schema]bool{}}
 	b.chk = &checker{b: b, bySch: map[*openapi3.Schema]*Check{}, byKey: map[string]*Check{}, bounds: map[string]*Bounds{}}
 
 	b.buildSchemes()

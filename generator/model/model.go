@@ -26,6 +26,8 @@ type API struct {
 	Bounds []*Bounds
 	// Decoders read request bodies of struct types in one pass.
 	Decoders []*StructDecoder
+	// Strippers delete writeOnly properties from answers.
+	Strippers []*Stripper
 	// Realm names the protection space in challenges.
 	Realm string
 	// HasTokenPaths is set when some scheme has TokenPaths.
@@ -150,6 +152,11 @@ type Operation struct {
 	Location diag.Location
 	// Validates is set when some parameter or the body has a Check.
 	Validates bool
+	// ObjectCheck asks the Server, through its AuthorizeName method,
+	// whether the caller may act on the object the request names, after
+	// security and validation and before the operation runs.
+	ObjectCheck   bool
+	AuthorizeName string
 }
 
 // ParamIn is where a parameter is.
@@ -240,6 +247,9 @@ type Response struct {
 	Summary string
 	// Check validates the JSON body, when responses are validated.
 	Check string
+	// Strip deletes the writeOnly properties of the JSON body before it
+	// is sent; "" when the schema has none.
+	Strip string
 }
 
 // Security is an operation's effective security requirement, normalized:

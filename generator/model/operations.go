@@ -110,6 +110,12 @@ func (b *builder) operation(path, method string, item *openapi3.PathItem, op *op
 		return nil, nil
 	}
 	o.Pattern = method + " " + joinSegments(path, segments)
+	if o.ObjectCheck, err = b.objectCheck(o, item, op, ptr, strings.TrimSuffix(ptr, "/"+strings.ToLower(method))); err != nil {
+		return nil, err
+	}
+	if o.ObjectCheck {
+		o.AuthorizeName = methodNames.Unique("Authorize" + o.Name)
+	}
 	b.body(o, op, ptr)
 	b.responses(o, op, ptr)
 	o.Validates = o.Body != nil && o.Body.Check != ""
@@ -469,6 +475,7 @@ func (b *builder) responses(o *Operation, op *openapi3.Operation, ptr string) {
 				} else {
 					r.Body = b.typeOf(mt.Schema, o.Name+statusWord+"ResponseBody", rptr+"/content/"+escapeToken(ct)+"/schema")
 					r.Check = b.chk.checkOf(mt.Schema, o.Name+statusWord+"ResponseBody", rptr+"/content/"+escapeToken(ct)+"/schema")
+					r.Strip = b.strip.of(mt.Schema, o.Name+statusWord+"ResponseBody")
 				}
 			} else {
 				r.TypeName = o.Name + statusWord + mediaWord(ct)

@@ -19,7 +19,7 @@ func (api *API) Requirements() []auth.Operation {
 // alternatives, each an AND of needs, where an empty alternative admits
 // anonymous callers.
 func (o *Operation) Requirement() auth.Operation {
-	op := auth.Operation{ID: o.ID, Method: o.Method, Path: o.Path, Pattern: o.Pattern}
+	op := auth.Operation{ID: o.ID, Method: o.Method, Path: o.Path, Pattern: o.Pattern, ObjectCheck: o.ObjectCheck}
 	if o.Security.Public {
 		return op
 	}

@@ -173,7 +173,11 @@ func (g *Guard) Check(r *http.Request, req *Requirement) (Principals, *Denial) {
 	}
 
 	var d *Denial
-	if scopeFailed {
+	forbidden := g.forbidden(&ev, req)
+	switch {
+	case forbidden != nil:
+		d = forbidden
+	case scopeFailed:
 		d = &Denial{
 			Status:        http.StatusForbidden,
 			Operation:     req.Operation,
@@ -183,12 +187,25 @@ func (g *Guard) Check(r *http.Request, req *Requirement) (Principals, *Denial) {
 			Challenges: []string{fmt.Sprintf(`Bearer realm=%s, error="insufficient_scope", scope=%s`,
 				quote(g.Realm), quote(strings.Join(scopeShort, " ")))},
 		}
-	} else {
+	default:
 		d = g.unauthorized(&ev, req)
 	}
 	d.ClientAddr = r.RemoteAddr
 	g.report(ev.ctx, d)
 	return nil, d
+}
+
+// forbidden returns a 403 denial when a presented credential was valid but
+// its principal was refused with a 403 error (see Then and Forbidden);
+// nil otherwise.
+func (g *Guard) forbidden(ev *evaluation, req *Requirement) *Denial {
+	for s := range req.schemes {
+		if res := ev.result(s); res.presented && res.err != nil && isForbidden(res.err) {
+			return &Denial{Status: http.StatusForbidden, Operation: req.Operation, Scheme: s.Name,
+				Reason: "principal refused: " + res.err.Error()}
+		}
+	}
+	return nil
 }
 
 func (g *Guard) unauthorized(ev *evaluation, req *Requirement) *Denial {
@@ -225,6 +242,10 @@ func (g *Guard) challenge(s *Scheme, presented bool) string {
 	}
 	return ""
 }
+
+// Deny records a denial decided outside Check, such as an object-level
+// authorizer's: it is logged and reported to OnDeny as Check's are.
+func (g *Guard) Deny(ctx context.Context, d *Denial) { g.report(ctx, d) }
 
 func (g *Guard) report(ctx context.Context, d *Denial) {
 	logger := g.Logger

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -23,6 +24,9 @@ type Operation struct {
 	Pattern string // the net/http.ServeMux pattern that routes it
 	// Alternatives of the effective requirement.
 	Alternatives [][]Need
+	// ObjectCheck says an object-level authorizer runs after security and
+	// validation, before the operation (x-securegen-authorize).
+	ObjectCheck bool
 }
 
 // Public reports whether the operation requires nothing.
@@ -45,7 +49,7 @@ func (op Operation) Anonymous() bool {
 // must not start.
 func Compile(op Operation, schemes []*Scheme) (*Requirement, error) {
 	req := &Requirement{Operation: op.ID, Alternatives: make([][]Use, len(op.Alternatives))}
-	var missing []string
+	var missing *MissingVerifierError
 	for i, alt := range op.Alternatives {
 		uses := make([]Use, len(alt))
 		for j, n := range alt {
@@ -60,14 +64,17 @@ func Compile(op Operation, schemes []*Scheme) (*Requirement, error) {
 				return nil, fmt.Errorf("operation %s: unknown security scheme %q", op.ID, n.Scheme)
 			}
 			if s.Verifier == nil && s.Type != Unsupported {
-				missing = append(missing, s.Name)
+				if missing == nil {
+					missing = &MissingVerifierError{}
+				}
+				missing.add(s.Name, s.Field)
 			}
 			uses[j] = Use{Scheme: s, Scopes: n.Scopes}
 		}
 		req.Alternatives[i] = uses
 	}
-	if len(missing) > 0 {
-		return nil, &MissingVerifierError{Schemes: missing}
+	if missing != nil {
+		return nil, missing
 	}
 	return req, nil
 }
@@ -75,10 +82,38 @@ func Compile(op Operation, schemes []*Scheme) (*Requirement, error) {
 // MissingVerifierError reports security schemes that operations use but
 // that have no verifier.
 type MissingVerifierError struct {
+	// Schemes names each scheme once, as the spec does.
 	Schemes []string
+	// Fields names, for each of Schemes in the same order, the field of
+	// the generated Security struct that holds its verifier; "" when not
+	// known.
+	Fields []string
 }
 
-// Error names the schemes.
+// add records the scheme name, whose verifier goes in the Security
+// field field, unless it is recorded already.
+func (e *MissingVerifierError) add(name, field string) {
+	if slices.Contains(e.Schemes, name) {
+		return
+	}
+	e.Schemes = append(e.Schemes, name)
+	e.Fields = append(e.Fields, field)
+}
+
+// Error names the schemes, each with the Security field to set when it is
+// known: "Security.UserToken (userToken)".
 func (e *MissingVerifierError) Error() string {
-	return "no verifier for security schemes that operations use: " + strings.Join(e.Schemes, ", ")
+	var b strings.Builder
+	b.WriteString("no verifier for security schemes that operations use: ")
+	for i, name := range e.Schemes {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if i < len(e.Fields) && e.Fields[i] != "" {
+			b.WriteString("Security." + e.Fields[i] + " (" + name + ")")
+		} else {
+			b.WriteString(name)
+		}
+	}
+	return b.String()
 }

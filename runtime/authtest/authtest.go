@@ -13,7 +13,10 @@
 // The usual setup, which `securegen generate -authtest` writes, serves
 // Unimplemented with verifiers from a Fake, so that getting past the
 // check shows as 501 Not Implemented (or 400 when the request lacks a
-// required parameter, which is bound only after security).
+// required parameter, which is bound only after security). Where an
+// operation has an object-level check, Unimplemented's check denies, so
+// getting past security shows as 403 without a challenge (or 400), and a
+// 501 would mean the handler ran although the check denied: a failure.
 package authtest
 
 import (
@@ -168,8 +171,15 @@ func (c *checker) run() {
 			}
 		}
 		// 4. Valid credentials with the scopes.
-		if s := c.serveScopes(alt, true); denied(s) {
-			c.fail(fmt.Sprintf("valid credential with scopes (alternative %d)", i+1), s, "past the security check")
+		w := c.record(alt, true, true)
+		switch {
+		case c.op.ObjectCheck && w.Code == http.StatusNotImplemented:
+			c.fail(fmt.Sprintf("valid credential with scopes (alternative %d)", i+1), w.Code,
+				"the object check's 403: the handler ran although the object check denies")
+		case c.op.ObjectCheck && w.Code == http.StatusForbidden && w.Header().Get("WWW-Authenticate") == "":
+			// Past the security check, stopped by the denying object check.
+		case denied(w.Code):
+			c.fail(fmt.Sprintf("valid credential with scopes (alternative %d)", i+1), w.Code, "past the security check")
 		}
 	}
 }
@@ -233,6 +243,11 @@ func (c *checker) serveScopes(alt []auth.Need, withScopes bool) int {
 
 func (c *checker) request(alt []auth.Need, valid, withScopes bool) int {
 	c.t.Helper()
+	return c.record(alt, valid, withScopes).Code
+}
+
+func (c *checker) record(alt []auth.Need, valid, withScopes bool) *httptest.ResponseRecorder {
+	c.t.Helper()
 	r := httptest.NewRequest(c.op.Method, requestPath(c.op.Path), nil)
 	for _, n := range alt {
 		var scopes []string
@@ -241,12 +256,12 @@ func (c *checker) request(alt []auth.Need, valid, withScopes bool) int {
 		}
 		if err := c.m.Present(r, c.schemes[n.Scheme], scopes, valid); err != nil {
 			c.t.Errorf("authtest: %s: %v", c.op.ID, err)
-			return 0
+			return httptest.NewRecorder()
 		}
 	}
 	w := httptest.NewRecorder()
 	c.h.ServeHTTP(w, r)
-	return w.Code
+	return w
 }
 
 // requestPath fills every path parameter of a spec path with "1" and
