@@ -41,6 +41,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -48,6 +49,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/securegen/securegen/examples/items/api"
+	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/httpapi"
 	"github.com/securegen/securegen/runtime/issuer"
 	"github.com/securegen/securegen/runtime/issuer/redisstore"
@@ -66,7 +68,14 @@ type demoUser struct {
 var demoUsers = []demoUser{
 	{Username: "alice", Password: "wonderland", Scopes: []string{api.ScopeItemsRead, api.ScopeItemsWrite}},
 	{Username: "admin", Password: "change-me-now", Scopes: []string{api.ScopeItemsRead, api.ScopeItemsWrite, api.ScopeItemsAdmin}},
+	{Username: "bob", Password: "builder", Scopes: []string{api.ScopeItemsRead, api.ScopeItemsWrite}},
+	{Username: "mallory", Password: "disabled", Scopes: []string{api.ScopeItemsRead}},
 }
+
+// disabledUsers may still log in, as FastAPI's tutorial's inactive user
+// can, but every token of theirs is refused with 403: the check stacked on
+// the verifier with auth.Then.
+var disabledUsers = []string{"mallory"}
 
 // hashUsers hashes the demo users' passwords with bcrypt at cost (the
 // default cost when 0).
@@ -104,6 +113,8 @@ type config struct {
 	// Logger records denials and the issuer's events; nothing is logged
 	// when nil.
 	Logger *slog.Logger
+	// Disabled users' tokens are refused with 403.
+	Disabled []string
 }
 
 // newServer returns the API's handler: the generated operations, each
@@ -128,7 +139,15 @@ func newServer(cfg config) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new issuer: %w", err)
 	}
-	h, err := api.NewHandler(newItems(), api.Security{Users: iss}, httpapi.WithLogger(logger))
+	// A valid token of a disabled user is still refused: the check is
+	// stacked on the issuer's verifier, which stays the token endpoint.
+	active := auth.Then(iss, func(_ context.Context, p *auth.Principal) error {
+		if slices.Contains(cfg.Disabled, p.Subject) {
+			return auth.Forbidden("user " + p.Subject + " is disabled")
+		}
+		return nil
+	})
+	h, err := api.NewHandler(newItems(), api.Security{Users: active}, httpapi.WithLogger(logger))
 	if err != nil {
 		return nil, fmt.Errorf("new handler: %w", err)
 	}
@@ -174,7 +193,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		base = baseURL(*addr, ln.Addr())
 	}
 
-	cfg := config{Issuer: base, Logger: logger}
+	cfg := config{Issuer: base, Logger: logger, Disabled: disabledUsers}
 	if cfg.Users, err = hashUsers(demoUsers, 0); err != nil {
 		return err
 	}
@@ -266,7 +285,8 @@ Try:
   curl -s %[1]s/users/me -H "Authorization: Bearer $TOKEN"
   curl -s %[1]s/items -H "Authorization: Bearer $TOKEN"
   curl -s %[1]s/items -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"name":"Baz","price":3.5}'
-  curl -si -X DELETE %[1]s/items/1 -H "Authorization: Bearer $TOKEN"   # 403: needs items:admin
+  curl -si -X DELETE %[1]s/items/2 -H "Authorization: Bearer $TOKEN"   # 403: admin owns item 2
+  curl -si -X DELETE %[1]s/items/1 -H "Authorization: Bearer $TOKEN"   # 204: alice owns item 1
   # refresh, then revoke
   curl -s %[1]s/token -d grant_type=refresh_token -d refresh_token=...
   curl -si %[1]s/oauth2/revoke -d token=$TOKEN

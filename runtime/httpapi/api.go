@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/securegen/securegen/runtime/auth"
 )
@@ -15,60 +14,82 @@ import (
 // operations and anonymous callers.
 type ServeFunc func(w http.ResponseWriter, r *http.Request, principals auth.Principals)
 
+// Route pairs an operation with the function that serves it.
+type Route struct {
+	Op    auth.Operation
+	Serve ServeFunc
+}
+
 // API is what a generated package hands NewRouter: its schemes with their
-// verifiers, its operations, and one ServeFunc per operation, in the same
-// order.
+// verifiers and its routes.
 type API struct {
-	Schemes    []*auth.Scheme
+	Schemes []*auth.Scheme
+	// Routes lists the operations, each with its ServeFunc.
+	Routes []Route
+	// Operations and Serve pair each operation with its ServeFunc by
+	// position; NewRouter reads them only when Routes is empty.
+	//
+	// Deprecated: generated code uses Routes.
 	Operations []auth.Operation
-	Serve      []ServeFunc
+	// Deprecated: generated code uses Routes.
+	Serve []ServeFunc
 	// TokenPaths lists, per scheme, the paths of the API itself where the
 	// spec puts an OAuth2 token (or refresh) endpoint. When that scheme's
 	// verifier is an auth.TokenIssuer, its endpoints are mounted.
 	TokenPaths map[string][]string
 }
 
-// NewRouter routes every operation of api through the security check its
-// requirement demands, then to its ServeFunc. It fails, and nothing is
-// served, when a used scheme has no verifier or a route cannot be
-// registered.
-func NewRouter(cfg *Config, api API) (*Router, error) {
+// routes returns api.Routes, or the routes the deprecated parallel
+// slices describe.
+func (api *API) routes() ([]Route, error) {
+	if len(api.Routes) > 0 {
+		if len(api.Operations) > 0 || len(api.Serve) > 0 {
+			return nil, errors.New("httpapi: API sets both Routes and Operations or Serve")
+		}
+		return api.Routes, nil
+	}
 	if len(api.Serve) != len(api.Operations) {
 		return nil, fmt.Errorf("httpapi: %d operations but %d serve functions", len(api.Operations), len(api.Serve))
 	}
-	rt := &Router{}
-	var missing []string
+	routes := make([]Route, len(api.Operations))
 	for i, op := range api.Operations {
+		routes[i] = Route{Op: op, Serve: api.Serve[i]}
+	}
+	return routes, nil
+}
+
+// NewRouter routes every operation of api through the security check its
+// requirement demands, then to its ServeFunc. It fails, and nothing is
+// served, when a used scheme has no verifier or a route cannot be
+// registered. Schemes without a verifier are all named in one
+// *auth.MissingVerifierError, which callers can match with errors.As.
+func NewRouter(cfg *Config, api API) (*Router, error) {
+	routes, err := api.routes()
+	if err != nil {
+		return nil, err
+	}
+	rt := &Router{}
+	var missing *auth.MissingVerifierError
+	for _, route := range routes {
+		op := route.Op
 		req, err := auth.Compile(op, api.Schemes)
 		var mv *auth.MissingVerifierError
 		if errors.As(err, &mv) {
-			for _, s := range mv.Schemes {
-				if !slices.Contains(missing, s) {
-					missing = append(missing, s)
-				}
-			}
+			missing = mergeMissing(missing, mv)
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		if api.Serve[i] == nil {
+		if route.Serve == nil {
 			return nil, fmt.Errorf("httpapi: operation %s has no serve function", op.ID)
 		}
-		if err := rt.Handle(op.Pattern, secured(cfg, req, api.Serve[i])); err != nil {
+		if err := rt.Handle(op.Pattern, secured(cfg, req, route.Serve)); err != nil {
 			return nil, err
 		}
 	}
-	if len(missing) > 0 {
-		var fields []string
-		for _, name := range missing {
-			for _, s := range api.Schemes {
-				if s.Name == name {
-					fields = append(fields, "Security."+s.Field+" ("+name+")")
-				}
-			}
-		}
-		return nil, fmt.Errorf("no verifier for security schemes that operations use: %s", strings.Join(fields, ", "))
+	if missing != nil {
+		return nil, missing
 	}
 	for _, s := range api.Schemes {
 		ti, ok := s.Verifier.(auth.TokenIssuer)
@@ -90,6 +111,26 @@ func NewRouter(cfg *Config, api API) (*Router, error) {
 		}
 	}
 	return rt, nil
+}
+
+// mergeMissing adds to all, which may be nil, the schemes of mv that it
+// does not name yet, in the order operations first use them.
+func mergeMissing(all, mv *auth.MissingVerifierError) *auth.MissingVerifierError {
+	if all == nil {
+		all = &auth.MissingVerifierError{}
+	}
+	for i, name := range mv.Schemes {
+		if slices.Contains(all.Schemes, name) {
+			continue
+		}
+		field := ""
+		if i < len(mv.Fields) {
+			field = mv.Fields[i]
+		}
+		all.Schemes = append(all.Schemes, name)
+		all.Fields = append(all.Fields, field)
+	}
+	return all
 }
 
 // secured checks req before next runs: before any parameter is bound or

@@ -17,8 +17,17 @@ const DefaultMaxBodyBytes = 1 << 20
 // NewConfig and read it; users change it only through Options.
 type Config struct {
 	MaxBodyBytes int64
-	ErrorWriter  ErrorWriter
-	Guard        auth.Guard
+	// ErrorWriter writes the answer to an error. NewConfig wraps the
+	// writer that options chose, so that an error of no kind WriteError
+	// knows, answered 500, is logged on Logger first, whichever writer
+	// answers it.
+	ErrorWriter ErrorWriter
+	Guard       auth.Guard
+	// Logger records what the handler logs: denials (through Guard),
+	// errors of handlers, answers that break the spec, and answers that
+	// failed to be written. NewConfig sets it to slog.Default() unless
+	// WithLogger says otherwise.
+	Logger *slog.Logger
 
 	// ValidationStatus answers requests that break their schema: 400 by
 	// default, 422 with WithValidationStatus.
@@ -50,13 +59,44 @@ type Option func(*Config)
 // protection space named in challenges.
 func NewConfig(realm string, opts ...Option) *Config {
 	c := &Config{MaxBodyBytes: DefaultMaxBodyBytes, ErrorWriter: WriteError, Guard: auth.Guard{Realm: realm},
-		ValidationStatus: http.StatusBadRequest, MaxViolations: validate.DefaultMax}
+		Logger: slog.Default(), ValidationStatus: http.StatusBadRequest, MaxViolations: validate.DefaultMax}
 	for _, o := range opts {
 		if o != nil {
 			o(c)
 		}
 	}
+	if c.Guard.Logger == nil {
+		c.Guard.Logger = c.Logger
+	}
+	c.ErrorWriter = c.logUnknown(c.ErrorWriter)
 	return c
+}
+
+// logUnknown returns ew preceded by a log, on c's logger, of each error
+// of no kind WriteError knows: handlers' own errors, whose text is never
+// shown to the client.
+func (c *Config) logUnknown(ew ErrorWriter) ErrorWriter {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		if unknownError(err) {
+			c.logError(r, "handler failed", err)
+		}
+		ew(w, r, err)
+	}
+}
+
+// logger returns the logger c records on: slog.Default() for a Config
+// that NewConfig did not make.
+func (c *Config) logger() *slog.Logger {
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return slog.Default()
+}
+
+// logError records err, which stopped the request r, at level error.
+func (c *Config) logError(r *http.Request, msg string, err error) {
+	c.logger().LogAttrs(r.Context(), slog.LevelError, msg,
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 }
 
 // WithMaxBodyBytes bounds request bodies to n bytes; larger bodies are
@@ -79,9 +119,17 @@ func WithErrorWriter(ew ErrorWriter) Option {
 	}
 }
 
-// WithLogger sets the logger that denials are recorded on.
+// WithLogger sets the logger that everything the handler logs is
+// recorded on: denials, errors of handlers, answers that break the spec
+// and answers that could not be written. A nil l leaves the default,
+// slog.Default() as it is when the handler is built.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *Config) { c.Guard.Logger = l }
+	return func(c *Config) {
+		if l != nil {
+			c.Logger = l
+			c.Guard.Logger = l
+		}
+	}
 }
 
 // WithDenyHook sets a function told of every denial, for metrics.

@@ -17,6 +17,8 @@ var errMissing = errors.New("required but missing")
 // BindPath binds the path parameter name, captured by the ServeMux
 // wildcard, into dest. prefix and suffix are literal text that shares the
 // parameter's segment; a segment without them does not match the route.
+//
+// Deprecated: generated code uses Bind.
 func BindPath(r *http.Request, name, wildcard, prefix, suffix, style string, explode bool, dest any) error {
 	v := r.PathValue(wildcard)
 	if prefix != "" || suffix != "" {
@@ -38,6 +40,8 @@ func BindPath(r *http.Request, name, wildcard, prefix, suffix, style string, exp
 
 // BindQuery binds the query parameter name into dest, which for an
 // optional parameter is a pointer to a pointer.
+//
+// Deprecated: generated code uses Bind.
 func BindQuery(r *http.Request, name, style string, explode, required bool, dest any) error {
 	if err := runtime.BindRawQueryParameter(style, explode, required, name, r.URL.RawQuery, dest); err != nil {
 		var missing *runtime.RequiredParameterError
@@ -51,6 +55,8 @@ func BindQuery(r *http.Request, name, style string, explode, required bool, dest
 
 // BindHeader binds the header parameter name into dest and reports whether
 // the request carried it.
+//
+// Deprecated: generated code uses Bind.
 func BindHeader(r *http.Request, name string, explode, required bool, dest any) (bool, error) {
 	vs := r.Header.Values(name)
 	if len(vs) == 0 {
@@ -71,6 +77,8 @@ func BindHeader(r *http.Request, name string, explode, required bool, dest any) 
 
 // BindCookie binds the cookie parameter name into dest and reports whether
 // the request carried it.
+//
+// Deprecated: generated code uses Bind.
 func BindCookie(r *http.Request, name string, explode, required bool, dest any) (bool, error) {
 	c, err := r.Cookie(name)
 	if err != nil {
@@ -89,6 +97,8 @@ func BindCookie(r *http.Request, name string, explode, required bool, dest any) 
 
 // BindJSONParam decodes a parameter whose content is application/json,
 // found in the given location, and reports whether it was present.
+//
+// Deprecated: generated code uses Bind.
 func BindJSONParam(r *http.Request, in, name, wildcard string, required bool, dest any) (bool, error) {
 	var v string
 	var ok bool
@@ -221,5 +231,5 @@ func WriteFailed(w http.ResponseWriter, r *http.Request, cfg *Config, err error)
 		cfg.ErrorWriter(w, r, err)
 		return
 	}
-	logHandlerError(r, err)
+	cfg.logError(r, "answer not written", err)
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -84,9 +83,30 @@ type StatusError interface {
 
 // WriteError is the default ErrorWriter. Denials become 401 or 403 with
 // their WWW-Authenticate challenges; parameter and body errors become 400
-// (413 and 415 where they apply); ErrNotImplemented becomes 501; other
-// errors become 500 and are logged, never shown to the client.
+// (413 and 415 where they apply); ErrNotImplemented becomes 501; an error
+// with a StatusCode method between 400 and 599 gets that status; other
+// errors become 500, their text never shown to the client. It logs
+// nothing: the ErrorWriter of a Config logs the errors answered 500 on
+// the configured logger, whatever writer answers them.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	p, challenges, _ := problemFor(err)
+	for _, ch := range challenges {
+		w.Header().Add("WWW-Authenticate", ch)
+	}
+	WriteProblem(w, p)
+}
+
+// unknownError reports whether err is of no kind WriteError knows, so
+// that it is answered 500 and must be logged. The invalid answer that
+// CheckAnswer has logged already is not.
+func unknownError(err error) bool {
+	_, _, unknown := problemFor(err)
+	return unknown
+}
+
+// problemFor returns the answer WriteError gives err, with the challenges
+// that go with it; unknown says err is of no kind it knows.
+func problemFor(err error) (p *Problem, challenges []string, unknown bool) {
 	var (
 		denial  *auth.Denial
 		param   *ParamError
@@ -96,48 +116,37 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	)
 	switch {
 	case errors.As(err, &denial):
-		for _, ch := range denial.Challenges {
-			w.Header().Add("WWW-Authenticate", ch)
-		}
 		detail := "The request is not authenticated."
 		if denial.Status == http.StatusForbidden {
 			detail = "The credential lacks a required scope: " + strings.Join(denial.MissingScopes, " ")
 		}
-		WriteProblem(w, &Problem{Status: denial.Status, Detail: detail})
+		return &Problem{Status: denial.Status, Detail: detail}, denial.Challenges, false
 	case errors.As(err, &param):
 		rule := "type"
 		if errors.Is(param.Err, errMissing) {
 			rule = "required"
 		}
-		WriteProblem(w, &Problem{Status: http.StatusBadRequest, Detail: "invalid parameter",
-			Errors: []validate.Violation{{Location: "/" + param.In + "/" + escapePointer(param.Name), Rule: rule, Detail: param.Err.Error()}}})
+		return &Problem{Status: http.StatusBadRequest, Detail: "invalid parameter",
+			Errors: []validate.Violation{{Location: "/" + param.In + "/" + escapePointer(param.Name), Rule: rule, Detail: param.Err.Error()}}}, nil, false
 	case errors.As(err, &invalid):
-		detail := "The request does not match its schema."
 		if invalid.Status >= 500 {
-			WriteProblem(w, &Problem{Status: invalid.Status})
-			return
+			return &Problem{Status: invalid.Status}, nil, false
 		}
+		detail := "The request does not match its schema."
 		if invalid.Dropped > 0 {
 			detail += fmt.Sprintf(" %d more violations are not listed.", invalid.Dropped)
 		}
-		WriteProblem(w, &Problem{Status: invalid.Status, Detail: detail, Errors: invalid.Violations})
+		return &Problem{Status: invalid.Status, Detail: detail, Errors: invalid.Violations}, nil, false
 	case errors.Is(err, errAnswerInvalid):
-		WriteProblem(w, &Problem{Status: http.StatusInternalServerError})
+		return &Problem{Status: http.StatusInternalServerError}, nil, false
 	case errors.As(err, &body):
-		WriteProblem(w, &Problem{Status: body.Status, Detail: body.Err.Error()})
+		return &Problem{Status: body.Status, Detail: body.Err.Error()}, nil, false
 	case errors.Is(err, ErrNotImplemented):
-		WriteProblem(w, &Problem{Status: http.StatusNotImplemented, Detail: "This operation is not implemented."})
+		return &Problem{Status: http.StatusNotImplemented, Detail: "This operation is not implemented."}, nil, false
 	case errors.As(err, &status) && status.StatusCode() >= 400 && status.StatusCode() <= 599:
-		WriteProblem(w, &Problem{Status: status.StatusCode(), Detail: status.Error()})
-	default:
-		logHandlerError(r, err)
-		WriteProblem(w, &Problem{Status: http.StatusInternalServerError})
+		return &Problem{Status: status.StatusCode(), Detail: status.Error()}, nil, false
 	}
-}
-
-func logHandlerError(r *http.Request, err error) {
-	slog.Default().LogAttrs(r.Context(), slog.LevelError, "handler failed",
-		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	return &Problem{Status: http.StatusInternalServerError}, nil, true
 }
 
 // CopyHeaders adds h to the response's headers.

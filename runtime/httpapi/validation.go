@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 
 	"github.com/securegen/securegen/runtime/validate"
@@ -46,6 +45,8 @@ func (c *Config) Invalid(vr *validate.Report) error {
 
 // ValidateParam checks a bound parameter against its schema's validator.
 // Absent optional parameters (nil pointers) are not checked.
+//
+// Deprecated: generated code uses Bind.
 func ValidateParam(vr *validate.Report, location string, value any, check validate.Func) {
 	if isNilPointer(value) {
 		return
@@ -152,8 +153,7 @@ func CheckAnswer(r *http.Request, cfg *Config, check func(*validate.Report)) err
 		return nil
 	}
 	err := &ValidationError{Status: http.StatusInternalServerError, Violations: vr.Violations(), Dropped: vr.Dropped()}
-	slog.Default().LogAttrs(r.Context(), slog.LevelError, "answer does not match the spec",
-		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	cfg.logError(r, "answer does not match the spec", err)
 	return errAnswerInvalid
 }
 

@@ -166,7 +166,7 @@ func (h *handler) serveGetItem(w http.ResponseWriter, r *http.Request, principal
 
 // serveDeleteItem serves DELETE /items/{itemId} once its security is checked.
 //
-// Requires users with scope items:admin.
+// Requires users with scope items:write.
 func (h *handler) serveDeleteItem(w http.ResponseWriter, r *http.Request, principals auth.Principals) {
 	var req DeleteItemRequest
 	req.Principal, req.Principals = principals.First(), principals
@@ -177,6 +177,10 @@ func (h *handler) serveDeleteItem(w http.ResponseWriter, r *http.Request, princi
 	}
 	if !vr.OK() {
 		h.cfg.ErrorWriter(w, r, h.cfg.Invalid(&vr))
+		return
+	}
+	if err := h.server.AuthorizeDeleteItem(r.Context(), req); err != nil {
+		httpapi.DenyObject(w, r, h.cfg, "deleteItem", err)
 		return
 	}
 	resp, err := h.server.DeleteItem(r.Context(), req)

@@ -49,8 +49,8 @@ var opGetItem = auth.Operation{ID: "getItem", Method: "GET", Path: "/items/{item
 
 // opDeleteItem is operation deleteItem, DELETE /items/{itemId}.
 var opDeleteItem = auth.Operation{ID: "deleteItem", Method: "DELETE", Path: "/items/{itemId}", Pattern: "DELETE /items/{itemId}", Alternatives: [][]auth.Need{
-	{{Scheme: "users", Scopes: []string{ScopeItemsAdmin}}},
-}}
+	{{Scheme: "users", Scopes: []string{ScopeItemsWrite}}},
+}, ObjectCheck: true}
 
 // opGetMe is operation getMe, GET /users/me.
 var opGetMe = auth.Operation{ID: "getMe", Method: "GET", Path: "/users/me", Pattern: "GET /users/me", Alternatives: [][]auth.Need{

@@ -32,10 +32,18 @@ type Server interface {
 	GetItem(ctx context.Context, req GetItemRequest) (GetItemResponse, error)
 	// DeleteItem serves DELETE /items/{itemId}.
 	//
-	// Requires users with scope items:admin.
+	// Requires users with scope items:write.
 	//
-	// Deletes an item.
+	// Deletes an item its caller owns; items:admin deletes any.
 	DeleteItem(ctx context.Context, req DeleteItemRequest) (DeleteItemResponse, error)
+	// AuthorizeDeleteItem decides whether the caller in req may act on the
+	// object req names, before DeleteItem runs: the spec asks for an
+	// object-level check (x-securegen-authorize). It runs after security,
+	// parameter binding and validation. A nil error lets the request
+	// through; an error with a StatusCode method returning 404 is answered
+	// 404, so as not to reveal that the object exists; any other error is
+	// answered 403. The error's text is logged, never sent.
+	AuthorizeDeleteItem(ctx context.Context, req DeleteItemRequest) error
 	// GetMe serves GET /users/me.
 	//
 	// Requires users.
@@ -66,6 +74,12 @@ func (Unimplemented) GetItem(context.Context, GetItemRequest) (GetItemResponse, 
 // DeleteItem answers 501 Not Implemented.
 func (Unimplemented) DeleteItem(context.Context, DeleteItemRequest) (DeleteItemResponse, error) {
 	return nil, httpapi.ErrNotImplemented
+}
+
+// AuthorizeDeleteItem denies every request: an object check that nobody
+// wrote fails closed.
+func (Unimplemented) AuthorizeDeleteItem(context.Context, DeleteItemRequest) error {
+	return httpapi.ErrObjectCheckNotImplemented
 }
 
 // GetMe answers 501 Not Implemented.
