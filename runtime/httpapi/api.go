@@ -26,36 +26,10 @@ type API struct {
 	Schemes []*auth.Scheme
 	// Routes lists the operations, each with its ServeFunc.
 	Routes []Route
-	// Operations and Serve pair each operation with its ServeFunc by
-	// position; NewRouter reads them only when Routes is empty.
-	//
-	// Deprecated: generated code uses Routes.
-	Operations []auth.Operation
-	// Deprecated: generated code uses Routes.
-	Serve []ServeFunc
 	// TokenPaths lists, per scheme, the paths of the API itself where the
 	// spec puts an OAuth2 token (or refresh) endpoint. When that scheme's
 	// verifier is an auth.TokenIssuer, its endpoints are mounted.
 	TokenPaths map[string][]string
-}
-
-// routes returns api.Routes, or the routes the deprecated parallel
-// slices describe.
-func (api *API) routes() ([]Route, error) {
-	if len(api.Routes) > 0 {
-		if len(api.Operations) > 0 || len(api.Serve) > 0 {
-			return nil, errors.New("httpapi: API sets both Routes and Operations or Serve")
-		}
-		return api.Routes, nil
-	}
-	if len(api.Serve) != len(api.Operations) {
-		return nil, fmt.Errorf("httpapi: %d operations but %d serve functions", len(api.Operations), len(api.Serve))
-	}
-	routes := make([]Route, len(api.Operations))
-	for i, op := range api.Operations {
-		routes[i] = Route{Op: op, Serve: api.Serve[i]}
-	}
-	return routes, nil
 }
 
 // NewRouter routes every operation of api through the security check its
@@ -64,10 +38,7 @@ func (api *API) routes() ([]Route, error) {
 // registered. Schemes without a verifier are all named in one
 // *auth.MissingVerifierError, which callers can match with errors.As.
 func NewRouter(cfg *Config, api API) (*Router, error) {
-	routes, err := api.routes()
-	if err != nil {
-		return nil, err
-	}
+	routes := api.Routes
 	rt := &Router{}
 	var missing *auth.MissingVerifierError
 	for _, route := range routes {

@@ -73,23 +73,6 @@ func TestNewRouterServesRoutes(t *testing.T) {
 	}
 }
 
-func TestNewRouterStillServesParallelSlices(t *testing.T) {
-	rt, err := NewRouter(NewConfig("test", quiet()), API{
-		Operations: []auth.Operation{{ID: "a", Pattern: "GET /a"}, {ID: "b", Pattern: "GET /b"}},
-		Serve:      []ServeFunc{answer("a"), answer("b")},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, path := range []string{"/a", "/b"} {
-		w := httptest.NewRecorder()
-		rt.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
-		if w.Code != 200 || w.Body.String() != path[1:]+" 0" {
-			t.Errorf("GET %s: %d %q", path, w.Code, w.Body)
-		}
-	}
-}
-
 func TestNewRouterRefusesBadAPIs(t *testing.T) {
 	op := auth.Operation{ID: "a", Pattern: "GET /a"}
 	tests := []struct {
@@ -97,9 +80,6 @@ func TestNewRouterRefusesBadAPIs(t *testing.T) {
 		api  API
 		want string
 	}{
-		{"routes and operations", API{Routes: []Route{{Op: op, Serve: answer("a")}}, Operations: []auth.Operation{op}, Serve: []ServeFunc{answer("a")}},
-			"both Routes and Operations"},
-		{"unpaired operations", API{Operations: []auth.Operation{op}}, "1 operations but 0 serve functions"},
 		{"no serve function", API{Routes: []Route{{Op: op}}}, "operation a has no serve function"},
 		{"conflicting patterns", API{Routes: []Route{{Op: op, Serve: answer("a")}, {Op: op, Serve: answer("a")}}}, `route "GET /a"`},
 		{"unknown scheme", API{Routes: []Route{{Op: auth.Operation{ID: "a", Pattern: "GET /a", Alternatives: [][]auth.Need{{{Scheme: "nope"}}}}, Serve: answer("a")}}},

@@ -557,17 +557,4 @@ func BenchmarkBind(b *testing.B) {
 	b.Run("query int optional", queryInt("/items?offset=20&limit=50", nil))
 	b.Run("query int optional checked", queryInt("/items?offset=20&limit=50", check))
 	b.Run("query int optional absent", queryInt("/items?offset=20", check))
-	b.Run("deprecated BindQuery and ValidateParam", func(b *testing.B) {
-		r := httptest.NewRequest("GET", "/items?offset=20&limit=50", nil)
-		var vr validate.Report
-		var limit *int
-		b.ReportAllocs()
-		for b.Loop() {
-			limit = nil
-			if err := BindQuery(r, "limit", "form", true, false, &limit); err != nil || limit == nil {
-				b.Fatal(err)
-			}
-			ValidateParam(&vr, "/query/limit", limit, check)
-		}
-	})
 }

@@ -43,30 +43,6 @@ func (c *Config) Invalid(vr *validate.Report) error {
 	return &ValidationError{Status: c.ValidationStatus, Violations: vr.Violations(), Dropped: vr.Dropped()}
 }
 
-// ValidateParam checks a bound parameter against its schema's validator.
-// Absent optional parameters (nil pointers) are not checked.
-//
-// Deprecated: generated code uses Bind.
-func ValidateParam(vr *validate.Report, location string, value any, check validate.Func) {
-	if isNilPointer(value) {
-		return
-	}
-	// The value is typed already; check its JSON form, as the schema
-	// describes it.
-	raw, err := json.Marshal(value)
-	if err != nil {
-		p := validate.Root(location)
-		vr.Add(&p, "type", "cannot be checked: %v", err)
-		return
-	}
-	v, err := decodeGeneric(raw)
-	if err != nil {
-		return
-	}
-	p := validate.Root(location)
-	check(vr, &p, v)
-}
-
 func isNilPointer(v any) bool {
 	return v == nil || reflectNil(v)
 }
