@@ -39,7 +39,7 @@ type API struct {
 // *auth.MissingVerifierError, which callers can match with errors.As.
 func NewRouter(cfg *Config, api API) (*Router, error) {
 	routes := api.Routes
-	rt := &Router{}
+	rt := &Router{noSniff: cfg.NoSniff}
 	var missing *auth.MissingVerifierError
 	for _, route := range routes {
 		op := route.Op
@@ -115,6 +115,11 @@ func secured(cfg *Config, req *auth.Requirement, next ServeFunc) http.Handler {
 		if denial != nil {
 			cfg.ErrorWriter(w, r, denial)
 			return
+		}
+		if cfg.NoStore && principals != nil {
+			// An authenticated answer is this caller's alone. A generated
+			// answer that sets Cache-Control replaces this one.
+			w.Header().Set("Cache-Control", "no-store")
 		}
 		next(w, r, principals)
 	})

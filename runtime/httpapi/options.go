@@ -41,6 +41,14 @@ type Config struct {
 	Formats map[string]validate.Format
 	// ValidateResponses checks every answer against the spec.
 	ValidateResponses bool
+	// NoSniff sends X-Content-Type-Options: nosniff with every answer
+	// (default on).
+	NoSniff bool
+	// NoStore sends Cache-Control: no-store with every answer to an
+	// authenticated request whose handler sets no Cache-Control (default
+	// on), following the OWASP REST Security Cheat Sheet: a shared cache
+	// must never keep one caller's data for another.
+	NoStore bool
 	// MaxDepth bounds the nesting of request JSON; 0 means
 	// validate.DefaultMaxDepth.
 	MaxDepth int
@@ -59,7 +67,8 @@ type Option func(*Config)
 // protection space named in challenges.
 func NewConfig(realm string, opts ...Option) *Config {
 	c := &Config{MaxBodyBytes: DefaultMaxBodyBytes, ErrorWriter: WriteError, Guard: auth.Guard{Realm: realm},
-		Logger: slog.Default(), ValidationStatus: http.StatusBadRequest, MaxViolations: validate.DefaultMax}
+		Logger: slog.Default(), ValidationStatus: http.StatusBadRequest, MaxViolations: validate.DefaultMax,
+		NoSniff: true, NoStore: true}
 	for _, o := range opts {
 		if o != nil {
 			o(c)
@@ -224,4 +233,17 @@ func WithMaxProbes(n int) Option {
 			c.MaxProbes = n
 		}
 	}
+}
+
+// WithNoSniff turns X-Content-Type-Options: nosniff on every answer on
+// (the default) or off.
+func WithNoSniff(on bool) Option {
+	return func(c *Config) { c.NoSniff = on }
+}
+
+// WithNoStore turns Cache-Control: no-store on answers to authenticated
+// requests on (the default) or off. A handler that sets Cache-Control on
+// its answer keeps its own either way.
+func WithNoStore(on bool) Option {
+	return func(c *Config) { c.NoStore = on }
 }

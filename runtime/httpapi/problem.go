@@ -149,10 +149,17 @@ func problemFor(err error) (p *Problem, challenges []string, unknown bool) {
 	return &Problem{Status: http.StatusInternalServerError}, nil, true
 }
 
-// CopyHeaders adds h to the response's headers.
+// CopyHeaders adds h to the response's headers. A Cache-Control in h
+// replaces the no-store the router set for an authenticated request: the
+// handler's choice wins.
 func CopyHeaders(w http.ResponseWriter, h http.Header) {
 	dst := w.Header()
 	for k, vs := range h {
+		if http.CanonicalHeaderKey(k) == "Cache-Control" {
+			dst.Del(k)
+			dst["Cache-Control"] = append([]string(nil), vs...)
+			continue
+		}
 		dst[k] = append(dst[k], vs...)
 	}
 }

@@ -9,6 +9,8 @@ import (
 // documents (the 405 keeps ServeMux's Allow header).
 type Router struct {
 	mux http.ServeMux
+	// noSniff sends X-Content-Type-Options: nosniff with every answer.
+	noSniff bool
 }
 
 // Handle registers h for pattern. Unlike ServeMux.Handle it returns an
@@ -26,6 +28,11 @@ func (rt *Router) Handle(pattern string, h http.Handler) (err error) {
 
 // ServeHTTP dispatches r to the handler registered for it.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rt.noSniff {
+		// Every answer, 404s and the handlers' own included: a browser
+		// must never guess a type other than the one declared.
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+	}
 	if _, pattern := rt.mux.Handler(r); pattern == "" {
 		rt.mux.ServeHTTP(&problemWriter{ResponseWriter: w}, r)
 		return

@@ -387,3 +387,48 @@ func TestThenRefusesDisabledPrincipals(t *testing.T) {
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// cached sets its own Cache-Control on GetItem.
+type cached struct{ shop }
+
+func (c *cached) GetItem(ctx context.Context, req objects.GetItemRequest) (objects.GetItemResponse, error) {
+	resp := objects.NewGetItem200JSONResponse(objects.Item{Name: "x"})
+	resp.Headers = http.Header{"Cache-Control": {"private, max-age=60"}}
+	return resp, nil
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	h := newHandler(t, &shop{}, auth.VerifierFunc(tokens))
+	for _, tc := range []struct {
+		name, method, path, token string
+		status                    int
+		cacheControl              string
+	}{
+		{"authenticated answer", "GET", "/items/1", "alice", http.StatusOK, "no-store"},
+		{"authenticated error", "GET", "/items/0", "alice", http.StatusBadRequest, "no-store"},
+		{"public answer", "GET", "/public/x", "", http.StatusNoContent, ""},
+		{"denial", "GET", "/items/1", "", http.StatusUnauthorized, ""},
+		{"no route", "GET", "/nowhere", "", http.StatusNotFound, ""},
+	} {
+		w := send(h, tc.method, tc.path, tc.token, "")
+		if w.Code != tc.status {
+			t.Fatalf("%s: status %d, want %d", tc.name, w.Code, tc.status)
+		}
+		if got := w.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s: X-Content-Type-Options %q, want nosniff", tc.name, got)
+		}
+		if got := w.Header().Values("Cache-Control"); strings.Join(got, ",") != tc.cacheControl {
+			t.Errorf("%s: Cache-Control %q, want %q", tc.name, got, tc.cacheControl)
+		}
+	}
+	// A handler's own Cache-Control wins.
+	w := send(newHandler(t, &cached{}, auth.VerifierFunc(tokens)), "GET", "/items/1", "alice", "")
+	if got := w.Header().Values("Cache-Control"); len(got) != 1 || got[0] != "private, max-age=60" {
+		t.Errorf("handler's Cache-Control: got %q", got)
+	}
+	// Options turn either off.
+	w = send(newHandler(t, &shop{}, auth.VerifierFunc(tokens), httpapi.WithNoSniff(false), httpapi.WithNoStore(false)), "GET", "/items/1", "alice", "")
+	if w.Header().Get("X-Content-Type-Options") != "" || w.Header().Get("Cache-Control") != "" {
+		t.Errorf("with both off: %v", w.Header())
+	}
+}
