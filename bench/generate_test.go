@@ -23,8 +23,8 @@ var (
 	buildErr  error
 )
 
-// tools builds securegen (from this checkout) and oapi-codegen v2.8.2
-// (from this module's go.mod) once per run.
+// tools builds securegen (from this checkout, with its go.work) and
+// oapi-codegen v2.8.2 (from this module's go.mod) once per run.
 func tools(b *testing.B) (securegen, oapiCodegen string) {
 	b.Helper()
 	buildOnce.Do(func() {
@@ -38,8 +38,17 @@ func tools(b *testing.B) (securegen, oapiCodegen string) {
 			buildErr = &buildError{"oapi-codegen", err, out}
 			return
 		}
+		// securegen's module resolves the runtime module through the
+		// workspace, so its build uses go.work even when this module's
+		// run has GOWORK=off.
+		work, err := filepath.Abs(filepath.Join("..", "go.work"))
+		if err != nil {
+			buildErr = err
+			return
+		}
 		cmd = exec.Command("go", "build", "-o", filepath.Join(binDir, "securegen"), "./cmd/securegen")
 		cmd.Dir = ".."
+		cmd.Env = append(os.Environ(), "GOWORK="+work)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = &buildError{"securegen", err, out}
 		}

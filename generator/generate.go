@@ -41,6 +41,42 @@ type Result struct {
 	SecurityChanges string
 }
 
+// LoadModel loads the spec at path and builds its model: the one load →
+// model sequence that generate, audit and diff share. Diagnostics about
+// what loading and modeling tolerated go to sink (nil discards them). An
+// error from loading is returned as load reports it, naming the file; an
+// error from modeling is a *ModelError.
+func LoadModel(ctx context.Context, path string, opts model.Options, sink *diag.Sink) (*model.API, error) {
+	if sink == nil {
+		sink = &diag.Sink{}
+	}
+	spec, err := load.Load(ctx, path, sink)
+	if err != nil {
+		return nil, err
+	}
+	api, err := model.Build(spec, opts, sink)
+	if err != nil {
+		return nil, &ModelError{Spec: path, Err: err}
+	}
+	return api, nil
+}
+
+// ModelError reports that a spec was loaded but could not be modeled:
+// it cannot be generated safely. Its message is Err's, which names the
+// location in the spec where it can.
+type ModelError struct {
+	// Spec is the path of the spec.
+	Spec string
+	// Err is what model.Build reported.
+	Err error
+}
+
+// Error returns Err's message.
+func (e *ModelError) Error() string { return e.Err.Error() }
+
+// Unwrap returns Err.
+func (e *ModelError) Unwrap() error { return e.Err }
+
 // Build loads the spec and renders the package in memory; it writes
 // nothing.
 func Build(ctx context.Context, cfg Config) (*Result, error) {
@@ -53,12 +89,7 @@ func Build(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	var sink diag.Sink
 	res := &Result{}
-	spec, err := load.Load(ctx, cfg.Spec, &sink)
-	res.Diagnostics = sink.All()
-	if err != nil {
-		return res, err
-	}
-	api, err := model.Build(spec, model.Options{Package: pkg}, &sink)
+	api, err := LoadModel(ctx, cfg.Spec, model.Options{Package: pkg}, &sink)
 	res.Diagnostics = sink.All()
 	if err != nil {
 		return res, err

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/securegen/securegen/generator"
 	"github.com/securegen/securegen/generator/audit"
 	"github.com/securegen/securegen/generator/diag"
+	"github.com/securegen/securegen/generator/model"
 	"github.com/securegen/securegen/generator/secdiff"
 )
 
@@ -83,12 +85,12 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "securegen diff: -format %q: want text or json\n", *format)
 		return 2
 	}
-	old, err := secdiff.FromSpec(ctx, fs.Arg(0))
+	old, err := specSnapshot(ctx, fs.Arg(0))
 	if err != nil {
 		fmt.Fprintln(stderr, "securegen:", err)
 		return 1
 	}
-	cur, err := secdiff.FromSpec(ctx, fs.Arg(1))
+	cur, err := specSnapshot(ctx, fs.Arg(1))
 	if err != nil {
 		fmt.Fprintln(stderr, "securegen:", err)
 		return 1
@@ -110,6 +112,19 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// specSnapshot loads the spec at path, models it exactly as generation
+// does, and takes the snapshot of its security.
+func specSnapshot(ctx context.Context, path string) (secdiff.Snapshot, error) {
+	api, err := generator.LoadModel(ctx, path, model.Options{}, nil)
+	if err != nil {
+		if _, ok := errors.AsType[*generator.ModelError](err); ok {
+			return secdiff.Snapshot{}, fmt.Errorf("secdiff: model of %s: %w", path, err)
+		}
+		return secdiff.Snapshot{}, fmt.Errorf("secdiff: %w", err)
+	}
+	return secdiff.FromModel(api), nil
 }
 
 // newFlagSet returns a flag set that reports errors instead of exiting,

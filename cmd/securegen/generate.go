@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -53,14 +52,13 @@ func readConfig(path string) (fileConfig, error) {
 }
 
 func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("generate", stderr)
 	configPath := fs.String("config", "", "YAML file with the keys spec, package, output, authtest")
 	pkg := fs.String("package", "", "package name (default: the base name of -o)")
 	out := fs.String("o", "", "output directory (default: the current directory)")
 	authtest := fs.Bool("authtest", false, "also write security_test.go, which proves every operation is protected")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseStatus(err)
 	}
 	var fc fileConfig
 	if *configPath != "" {

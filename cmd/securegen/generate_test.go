@@ -78,3 +78,35 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("exit %d, %q", code, stdout)
 	}
 }
+
+// TestHelpExitsZero checks that asking any command for help succeeds and
+// prints its usage, while an unknown flag is still a usage error.
+func TestHelpExitsZero(t *testing.T) {
+	// A flag each command's usage lists.
+	flags := map[string]string{"generate": "-authtest", "audit": "-fail-on", "diff": "-allow-weakening"}
+	for cmd, listed := range flags {
+		for _, help := range []string{"-h", "-help", "--help"} {
+			t.Run(cmd+" "+help, func(t *testing.T) {
+				code, _, stderr := runCmd(cmd, help)
+				if code != 0 {
+					t.Errorf("exit %d, want 0: %s", code, stderr)
+				}
+				if !strings.Contains(stderr, "Usage of "+cmd) || !strings.Contains(stderr, listed) {
+					t.Errorf("stderr is not %s's usage: %q", cmd, stderr)
+				}
+			})
+		}
+		t.Run(cmd+" -bogus", func(t *testing.T) {
+			if code, _, _ := runCmd(cmd, "-bogus"); code != 2 {
+				t.Errorf("exit %d, want 2", code)
+			}
+		})
+	}
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {"version", "-h"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			if code, stdout, stderr := runCmd(args...); code != 0 || stdout == "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 0 and output", code, stdout, stderr)
+			}
+		})
+	}
+}

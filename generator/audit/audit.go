@@ -4,10 +4,13 @@
 //
 // # Report
 //
-// A Report has one row per operation (method, path, operation id, whether
-// it is public, whether it admits anonymous callers, and its alternatives
-// with their schemes and scopes) and a list of findings, each with a
-// severity (error, warning or note), a code, a location and a message.
+// A Report has one row per operation and a list of findings, each with a
+// severity (error, warning or note), a code, a location and a message. A
+// row is the operation's auth.Operation, built by the same function the
+// generated Operations table is rendered from: method, path, operation id
+// and alternatives, each an AND of needs (a scheme and its scopes); from
+// it follow whether the operation is public and whether it admits
+// anonymous callers.
 //
 // # JSON shape
 //
@@ -56,14 +59,16 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/securegen/securegen/generator"
 	"github.com/securegen/securegen/generator/diag"
-	"github.com/securegen/securegen/generator/load"
 	"github.com/securegen/securegen/generator/model"
+	"github.com/securegen/securegen/runtime/auth"
 )
 
 // Finding codes.
@@ -101,31 +106,28 @@ const (
 
 // Report is the audit of one spec.
 type Report struct {
-	Operations []Operation `json:"operations"`
+	// Operations are in the order of the spec.
+	Operations []Operation
+	// SchemeTypes maps the key of every declared scheme to its type as the
+	// spec spells it ("http bearer", "apiKey", "oauth2", ...).
+	SchemeTypes map[string]string
 	// Findings are sorted: errors first, then by location and code.
-	Findings []Finding `json:"findings"`
+	Findings []Finding
 }
 
-// Operation is one row of the report.
+// Operation is one row of the report: an operation with the security it
+// requires, as runtime/auth states it and the generated code enforces it.
 type Operation struct {
-	Method      string `json:"method"`
-	Path        string `json:"path"`
-	OperationID string `json:"operationId"`
-	Public      bool   `json:"public"`
-	Anonymous   bool   `json:"anonymous"`
-	// Alternatives is an OR of ANDs; never nil, nor is any alternative.
-	Alternatives [][]Requirement `json:"alternatives"`
+	auth.Operation
+	// Refused is set when the operation has no alternatives and yet is not
+	// public: every alternative the spec gives it names an undeclared
+	// scheme and was dropped, so it admits nobody. (Generation refuses
+	// such a spec; only the audit's lenient model has such operations.)
+	Refused bool
 }
 
-// Requirement is a scheme within an alternative, with the scopes it must
-// grant.
-type Requirement struct {
-	Scheme string `json:"scheme"`
-	// Type is the scheme's type as the spec spells it.
-	Type string `json:"type"`
-	// Scopes is never nil.
-	Scopes []string `json:"scopes"`
-}
+// Public reports whether the operation requires nothing.
+func (o Operation) Public() bool { return !o.Refused && o.Operation.Public() }
 
 // Finding is one problem or remark about the spec's security.
 type Finding struct {
@@ -140,13 +142,12 @@ type Finding struct {
 // it. An error means the spec could not be loaded or modeled.
 func Run(ctx context.Context, path string) (*Report, error) {
 	var sink diag.Sink
-	spec, err := load.Load(ctx, path, &sink)
+	api, err := generator.LoadModel(ctx, path, model.Options{LenientSecurity: true}, &sink)
 	if err != nil {
+		if _, ok := errors.AsType[*generator.ModelError](err); ok {
+			return nil, fmt.Errorf("audit: model of %s: %w", path, err)
+		}
 		return nil, fmt.Errorf("audit: %w", err)
-	}
-	api, err := model.Build(spec, model.Options{LenientSecurity: true}, &sink)
-	if err != nil {
-		return nil, fmt.Errorf("audit: model of %s: %w", path, err)
 	}
 	return Audit(api, sink.All()), nil
 }
@@ -155,9 +156,14 @@ func Run(ctx context.Context, path string) (*Report, error) {
 // and modeling it with model.Options.LenientSecurity: the undeclared
 // schemes among them become findings.
 func Audit(api *model.API, diags []diag.Diagnostic) *Report {
-	r := &Report{Operations: []Operation{}, Findings: []Finding{}}
+	r := &Report{Operations: []Operation{}, SchemeTypes: map[string]string{}, Findings: []Finding{}}
 	if api == nil {
 		return r
+	}
+	for _, sc := range api.Schemes {
+		if sc != nil {
+			r.SchemeTypes[sc.Key] = sc.SpecType
+		}
 	}
 	a := auditor{api: api, report: r, seen: map[string]bool{}}
 	a.operations()
@@ -196,26 +202,22 @@ func (a *auditor) add(sev diag.Severity, code string, loc diag.Location, format 
 	a.report.Findings = append(a.report.Findings, Finding{Severity: sev, Code: code, Location: loc, Message: msg})
 }
 
+// operations adds a row for every operation, with the requirement the
+// generated code is rendered from, and checks its scopes.
 func (a *auditor) operations() {
 	for _, op := range a.api.Operations {
 		if op == nil {
 			continue
 		}
-		row := Operation{Method: op.Method, Path: op.Path, OperationID: op.ID, Public: op.Security.Public,
-			Anonymous: op.Security.Anonymous(), Alternatives: [][]Requirement{}}
-		for _, alt := range op.Security.Alternatives {
-			reqs := []Requirement{}
-			for _, u := range alt {
-				if u.Scheme == nil {
-					continue
-				}
-				scopes := append([]string{}, u.Scopes...)
-				reqs = append(reqs, Requirement{Scheme: u.Scheme.Key, Type: u.Scheme.SpecType, Scopes: scopes})
-				a.checkScopes(op, u)
-			}
-			row.Alternatives = append(row.Alternatives, reqs)
-		}
+		row := Operation{Operation: op.Requirement(), Refused: !op.Security.Public && len(op.Security.Alternatives) == 0}
 		a.report.Operations = append(a.report.Operations, row)
+		for _, alt := range op.Security.Alternatives {
+			for _, u := range alt {
+				if u.Scheme != nil {
+					a.checkScopes(op, u.Scheme, u.Scopes)
+				}
+			}
+		}
 		if op.Security.Public && op.Security.Implicit {
 			a.add(diag.Warning, CodeImplicitPublic, op.Location,
 				"operation %s %s (%s) has no security and the spec has no root default: it is public; write security: [] if that is intended",
@@ -224,9 +226,9 @@ func (a *auditor) operations() {
 	}
 }
 
-// checkScopes reports scopes of an oauth2 use that no flow declares.
-func (a *auditor) checkScopes(op *model.Operation, u model.Use) {
-	sc := u.Scheme
+// checkScopes reports scopes that op needs of the oauth2 scheme sc and
+// that no flow of sc declares.
+func (a *auditor) checkScopes(op *model.Operation, sc *model.Scheme, scopes []string) {
 	if sc.Type != model.OAuth2 {
 		return
 	}
@@ -243,7 +245,7 @@ func (a *auditor) checkScopes(op *model.Operation, u model.Use) {
 	if op.Security.Inherited {
 		loc.Pointer = "/security"
 	}
-	for _, s := range u.Scopes {
+	for _, s := range scopes {
 		if !declared[s] {
 			a.add(diag.Warning, CodeUndeclaredScope, loc,
 				"scope %q of scheme %q is not declared by any of its flows", s, sc.Key)

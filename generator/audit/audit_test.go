@@ -4,16 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/securegen/securegen/generator"
 	"github.com/securegen/securegen/generator/audit"
 	"github.com/securegen/securegen/generator/diag"
-	"github.com/securegen/securegen/generator/load"
 	"github.com/securegen/securegen/generator/model"
+	"github.com/securegen/securegen/runtime/auth"
 )
 
 // repoRoot walks up from the test's directory to the one holding go.work.
@@ -121,17 +123,17 @@ func TestUndeclaredSchemeFailsClosed(t *testing.T) {
 	}
 	rows := map[string]audit.Operation{}
 	for _, op := range rep.Operations {
-		rows[op.OperationID] = op
+		rows[op.ID] = op
 	}
 	// The alternative naming the undeclared scheme is dropped; the other stays.
 	items := rows["listItems"]
-	if items.Public || items.Anonymous || len(items.Alternatives) != 1 || len(items.Alternatives[0]) != 1 || items.Alternatives[0][0].Scheme != "bearer" {
+	if items.Public() || items.Anonymous() || len(items.Alternatives) != 1 || len(items.Alternatives[0]) != 1 || items.Alternatives[0][0].Scheme != "bearer" {
 		t.Errorf("listItems: %+v, want only the bearer alternative", items)
 	}
 	// With no alternative left, the operation is not public: it refuses
 	// every request.
 	only := rows["onlyMissing"]
-	if only.Public || only.Anonymous || len(only.Alternatives) != 0 {
+	if only.Public() || only.Anonymous() || !only.Refused || len(only.Alternatives) != 0 {
 		t.Errorf("onlyMissing: %+v, want no alternative and not public", only)
 	}
 	if !rep.Fails(diag.Error) {
@@ -146,7 +148,7 @@ func TestOperationsRows(t *testing.T) {
 	}
 	rows := map[string]audit.Operation{}
 	for _, op := range rep.Operations {
-		rows[op.OperationID] = op
+		rows[op.ID] = op
 	}
 	tests := []struct {
 		id                string
@@ -169,12 +171,12 @@ func TestOperationsRows(t *testing.T) {
 		for _, alt := range op.Alternatives {
 			var uses []string
 			for _, u := range alt {
-				uses = append(uses, u.Scheme+"("+u.Type+")["+strings.Join(u.Scopes, " ")+"]")
+				uses = append(uses, u.Scheme+"("+rep.SchemeTypes[u.Scheme]+")["+strings.Join(u.Scopes, " ")+"]")
 			}
 			alts = append(alts, strings.Join(uses, " + "))
 		}
-		if got := strings.Join(alts, " | "); op.Public != tt.public || op.Anonymous != tt.anonymous || got != tt.alts {
-			t.Errorf("%s: public %v anonymous %v alternatives %q; want %v %v %q", tt.id, op.Public, op.Anonymous, got, tt.public, tt.anonymous, tt.alts)
+		if got := strings.Join(alts, " | "); op.Public() != tt.public || op.Anonymous() != tt.anonymous || got != tt.alts {
+			t.Errorf("%s: public %v anonymous %v alternatives %q; want %v %v %q", tt.id, op.Public(), op.Anonymous(), got, tt.public, tt.anonymous, tt.alts)
 		}
 	}
 }
@@ -372,11 +374,9 @@ func TestDatadogAND(t *testing.T) {
 			continue
 		}
 		found = true
-		want := [][]audit.Requirement{{
-			{Scheme: "apiKeyAuth", Type: "apiKey", Scopes: []string{}},
-			{Scheme: "appKeyAuth", Type: "apiKey", Scopes: []string{}},
-		}}
-		if op.Public || op.Anonymous || !equalAlts(op.Alternatives, want) {
+		want := [][]auth.Need{{{Scheme: "apiKeyAuth"}, {Scheme: "appKeyAuth"}}}
+		if op.Public() || op.Anonymous() || !equalAlts(op.Alternatives, want) ||
+			rep.SchemeTypes["apiKeyAuth"] != "apiKey" || rep.SchemeTypes["appKeyAuth"] != "apiKey" {
 			t.Errorf("GET /api/v1/api_key: %+v, want exactly one alternative apiKeyAuth AND appKeyAuth", op)
 		}
 	}
@@ -385,10 +385,10 @@ func TestDatadogAND(t *testing.T) {
 	}
 }
 
-func equalAlts(a, b [][]audit.Requirement) bool {
-	return slices.EqualFunc(a, b, func(x, y []audit.Requirement) bool {
-		return slices.EqualFunc(x, y, func(u, v audit.Requirement) bool {
-			return u.Scheme == v.Scheme && u.Type == v.Type && slices.Equal(u.Scopes, v.Scopes)
+func equalAlts(a, b [][]auth.Need) bool {
+	return slices.EqualFunc(a, b, func(x, y []auth.Need) bool {
+		return slices.EqualFunc(x, y, func(u, v auth.Need) bool {
+			return u.Scheme == v.Scheme && slices.Equal(u.Scopes, v.Scopes)
 		})
 	})
 }
@@ -398,17 +398,14 @@ func equalAlts(a, b [][]audit.Requirement) bool {
 // diagnostic at the requirement.
 func TestGenerationStaysStrict(t *testing.T) {
 	path := filepath.Join(repoRoot(t), "testdata", "specs", "audit", "undeclared-scheme.yaml")
-	var sink diag.Sink
-	spec, err := load.Load(context.Background(), path, &sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := model.Build(spec, model.Options{}, &sink); err == nil {
-		t.Fatal("strict model.Build accepted an undeclared scheme")
+	ctx := context.Background()
+	_, err := generator.LoadModel(ctx, path, model.Options{}, nil)
+	if _, ok := errors.AsType[*generator.ModelError](err); !ok {
+		t.Fatalf("strict LoadModel: %v; want a *generator.ModelError for the undeclared scheme", err)
 	}
 	var lenient diag.Sink
-	if _, err := model.Build(spec, model.Options{LenientSecurity: true}, &lenient); err != nil {
-		t.Fatalf("lenient model.Build: %v", err)
+	if _, err := generator.LoadModel(ctx, path, model.Options{LenientSecurity: true}, &lenient); err != nil {
+		t.Fatalf("lenient LoadModel: %v", err)
 	}
 	n := 0
 	for _, d := range lenient.All() {

@@ -34,18 +34,58 @@ func (f Finding) String() string {
 	return fmt.Sprintf("%s: %s: %s: %s", LocationString(f.Location), f.Severity, f.Code, f.Message)
 }
 
-// WriteJSON writes the report in the documented JSON shape.
-func (r *Report) WriteJSON(w io.Writer) error {
-	out := *r
-	if out.Operations == nil {
-		out.Operations = []Operation{}
-	}
+// jsonReport is the JSON shape of a Report.
+type jsonReport struct {
+	Operations []jsonOperation `json:"operations"`
+	Findings   []Finding       `json:"findings"`
+}
+
+// jsonOperation is the JSON shape of an Operation.
+type jsonOperation struct {
+	Method       string       `json:"method"`
+	Path         string       `json:"path"`
+	OperationID  string       `json:"operationId"`
+	Public       bool         `json:"public"`
+	Anonymous    bool         `json:"anonymous"`
+	Alternatives [][]jsonNeed `json:"alternatives"`
+}
+
+// jsonNeed is the JSON shape of an auth.Need, with its scheme's type.
+type jsonNeed struct {
+	Scheme string `json:"scheme"`
+	// Type is the scheme's type as the spec spells it.
+	Type   string   `json:"type"`
+	Scopes []string `json:"scopes"`
+}
+
+// MarshalJSON renders the report in the documented shape (see the package
+// documentation): operations, findings, alternatives and scopes are
+// arrays, never null, and every need carries its scheme's type.
+func (r Report) MarshalJSON() ([]byte, error) {
+	out := jsonReport{Operations: make([]jsonOperation, 0, len(r.Operations)), Findings: r.Findings}
 	if out.Findings == nil {
 		out.Findings = []Finding{}
 	}
+	for _, op := range r.Operations {
+		row := jsonOperation{Method: op.Method, Path: op.Path, OperationID: op.ID, Public: op.Public(),
+			Anonymous: op.Anonymous(), Alternatives: make([][]jsonNeed, 0, len(op.Alternatives))}
+		for _, alt := range op.Alternatives {
+			needs := make([]jsonNeed, 0, len(alt))
+			for _, n := range alt {
+				needs = append(needs, jsonNeed{Scheme: n.Scheme, Type: r.SchemeTypes[n.Scheme], Scopes: append([]string{}, n.Scopes...)})
+			}
+			row.Alternatives = append(row.Alternatives, needs)
+		}
+		out.Operations = append(out.Operations, row)
+	}
+	return json.Marshal(out)
+}
+
+// WriteJSON writes the report in the documented JSON shape.
+func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
+	if err := enc.Encode(r); err != nil {
 		return fmt.Errorf("audit: write json: %w", err)
 	}
 	return nil
@@ -54,7 +94,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // alternatives renders an operation's requirement in one line: "public",
 // or alternatives separated by " | ", each an AND joined by " + ".
 func (op Operation) alternatives() string {
-	if op.Public {
+	if op.Public() {
 		return "public"
 	}
 	if len(op.Alternatives) == 0 {
@@ -66,14 +106,14 @@ func (op Operation) alternatives() string {
 			parts[i] = "anonymous"
 			continue
 		}
-		uses := make([]string, len(alt))
-		for j, u := range alt {
-			uses[j] = u.Scheme
-			if len(u.Scopes) > 0 {
-				uses[j] += "[" + strings.Join(u.Scopes, " ") + "]"
+		needs := make([]string, len(alt))
+		for j, n := range alt {
+			needs[j] = n.Scheme
+			if len(n.Scopes) > 0 {
+				needs[j] += "[" + strings.Join(n.Scopes, " ") + "]"
 			}
 		}
-		parts[i] = strings.Join(uses, " + ")
+		parts[i] = strings.Join(needs, " + ")
 	}
 	return strings.Join(parts, " | ")
 }
@@ -101,7 +141,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "METHOD\tPATH\tOPERATION\tPUBLIC\tANONYMOUS\tALTERNATIVES")
 	for _, op := range r.Operations {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", op.Method, op.Path, op.OperationID, yesNo(op.Public), yesNo(op.Anonymous), op.alternatives())
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", op.Method, op.Path, op.ID, yesNo(op.Public()), yesNo(op.Anonymous()), op.alternatives())
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("audit: write: %w", err)
@@ -133,8 +173,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	b.WriteString("| Method | Path | Operation | Public | Anonymous | Alternatives |\n")
 	b.WriteString("|---|---|---|---|---|---|\n")
 	for _, op := range r.Operations {
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s |\n", mdCell(op.Method), mdCell(op.Path), mdCell(op.OperationID),
-			yesNo(op.Public), yesNo(op.Anonymous), mdCell(op.alternatives()))
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s |\n", mdCell(op.Method), mdCell(op.Path), mdCell(op.ID),
+			yesNo(op.Public()), yesNo(op.Anonymous()), mdCell(op.alternatives()))
 	}
 	b.WriteString("\n## Findings\n\n")
 	if len(r.Findings) == 0 {

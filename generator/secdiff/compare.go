@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/securegen/securegen/generator/model"
+	"github.com/securegen/securegen/runtime/auth"
 )
 
 // Kind classifies a change.
@@ -127,12 +128,13 @@ func (r Report) count(k Kind) int {
 }
 
 // Compare classifies every difference between the security of old and
-// new.
+// new. It normalizes the operations of both first (see Normalize).
 func Compare(old, new Snapshot) Report {
+	old, new = normalized(old), normalized(new)
 	var r Report
 	r.Changes = append(r.Changes, compareSchemes(old, new)...)
 
-	pathKey := func(o Operation) string { return o.Method + " " + normPath(o.Path) }
+	pathKey := func(o auth.Operation) string { return o.Method + " " + normPath(o.Path) }
 	oldByKey := map[string]int{}
 	for i, o := range old.Operations {
 		if _, dup := oldByKey[pathKey(o)]; !dup {
@@ -180,13 +182,24 @@ var paramPattern = regexp.MustCompile(`\{[^{}]*\}`)
 // matches.
 func normPath(p string) string { return paramPattern.ReplaceAllString(p, "{}") }
 
-func opChange(o Operation, k Kind, code, scheme, scope, msg string) Change {
+// normalized returns s with its operations normalized; s's own are not
+// modified.
+func normalized(s Snapshot) Snapshot {
+	ops := make([]auth.Operation, len(s.Operations))
+	for i, o := range s.Operations {
+		ops[i] = Normalize(o)
+	}
+	s.Operations = ops
+	return s
+}
+
+func opChange(o auth.Operation, k Kind, code, scheme, scope, msg string) Change {
 	return Change{Kind: k, Code: code, Method: o.Method, Path: o.Path, OperationID: o.ID, Scheme: scheme, Scope: scope, Message: msg}
 }
 
-func added(n Operation) Change {
+func added(n auth.Operation) Change {
 	switch {
-	case n.Public:
+	case n.Public():
 		return opChange(n, Weakening, CodeOperationAddedPublic, "", "", "new operation is public")
 	case n.Anonymous():
 		return opChange(n, Weakening, CodeOperationAddedAnonymous, "", "", "new operation admits anonymous callers: "+describe(n))
@@ -195,27 +208,24 @@ func added(n Operation) Change {
 }
 
 // describe renders an operation's requirement.
-func describe(o Operation) string {
-	if o.Public {
+func describe(o auth.Operation) string {
+	if o.Public() {
 		return "nothing (public)"
-	}
-	if len(o.Alternatives) == 0 {
-		return "what no request can give (every request is refused)"
 	}
 	parts := make([]string, len(o.Alternatives))
 	for i, a := range o.Alternatives {
-		parts[i] = a.String()
+		parts[i] = alternativeString(a)
 	}
 	return strings.Join(parts, " | ")
 }
 
-func compareOperation(o, n Operation) []Change {
+func compareOperation(o, n auth.Operation) []Change {
 	switch {
-	case o.Public && n.Public:
+	case o.Public() && n.Public():
 		return nil
-	case !o.Public && n.Public:
+	case !o.Public() && n.Public():
 		return []Change{opChange(n, Weakening, CodeBecamePublic, "", "", "became public; it required "+describe(o))}
-	case o.Public && !n.Public:
+	case o.Public() && !n.Public():
 		return []Change{opChange(n, Strengthening, CodeBecameProtected, "", "", "now requires "+describe(n)+"; it was public")}
 	}
 	var out []Change
@@ -229,20 +239,20 @@ func compareOperation(o, n Operation) []Change {
 	// Alternatives as sets: drop those on both sides, then pair the rest.
 	oldSet := map[string]bool{}
 	for _, a := range o.Alternatives {
-		oldSet[a.String()] = true
+		oldSet[alternativeString(a)] = true
 	}
 	newSet := map[string]bool{}
 	for _, a := range n.Alternatives {
-		newSet[a.String()] = true
+		newSet[alternativeString(a)] = true
 	}
-	var oldRest, newRest []Alternative
+	var oldRest, newRest [][]auth.Need
 	for _, a := range o.Alternatives {
-		if len(a) > 0 && !newSet[a.String()] {
+		if len(a) > 0 && !newSet[alternativeString(a)] {
 			oldRest = append(oldRest, a)
 		}
 	}
 	for _, a := range n.Alternatives {
-		if len(a) > 0 && !oldSet[a.String()] {
+		if len(a) > 0 && !oldSet[alternativeString(a)] {
 			newRest = append(newRest, a)
 		}
 	}
@@ -271,14 +281,14 @@ func compareOperation(o, n Operation) []Change {
 	}
 	for j, b := range newRest {
 		if newPaired[j] < 0 {
-			out = append(out, opChange(n, Weakening, CodeAlternativeAdded, "", "", "alternative added: "+b.String()))
+			out = append(out, opChange(n, Weakening, CodeAlternativeAdded, "", "", "alternative added: "+alternativeString(b)))
 			continue
 		}
 		out = append(out, compareAlternative(n, oldRest[newPaired[j]], b)...)
 	}
 	for i, a := range oldRest {
 		if oldPaired[i] < 0 {
-			out = append(out, opChange(n, Strengthening, CodeAlternativeRemoved, "", "", "alternative removed: "+a.String()))
+			out = append(out, opChange(n, Strengthening, CodeAlternativeRemoved, "", "", "alternative removed: "+alternativeString(a)))
 		}
 	}
 	return out
@@ -286,7 +296,7 @@ func compareOperation(o, n Operation) []Change {
 
 // similarity scores how alike two alternatives are: 0 when they share no
 // scheme, else more for more shared schemes, then more shared scopes.
-func similarity(a, b Alternative) int {
+func similarity(a, b []auth.Need) int {
 	schemes, scopes := 0, 0
 	for _, x := range a {
 		for _, y := range b {
@@ -309,16 +319,16 @@ func similarity(a, b Alternative) int {
 
 // compareAlternative lists how alternative a became b: what b no longer
 // requires weakens, what it requires in addition strengthens.
-func compareAlternative(op Operation, a, b Alternative) []Change {
+func compareAlternative(op auth.Operation, a, b []auth.Need) []Change {
 	var out []Change
-	where := fmt.Sprintf("alternative %s, now %s: ", a, b)
-	find := func(alt Alternative, scheme string) (Need, bool) {
+	where := fmt.Sprintf("alternative %s, now %s: ", alternativeString(a), alternativeString(b))
+	find := func(alt []auth.Need, scheme string) (auth.Need, bool) {
 		for _, n := range alt {
 			if n.Scheme == scheme {
 				return n, true
 			}
 		}
-		return Need{}, false
+		return auth.Need{}, false
 	}
 	for _, x := range a {
 		y, ok := find(b, x.Scheme)

@@ -12,9 +12,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/securegen/securegen/generator/model"
+	"github.com/securegen/securegen/runtime/auth"
 )
 
 // OperationsFile is the generated file that lists the operations with their
@@ -22,8 +22,8 @@ import (
 const OperationsFile = "operations.gen.go"
 
 // FromGenerated reads the snapshot of the package securegen generated into
-// dir. It reads the operations() function and the scope constants of
-// operations.gen.go, and, when another *.gen.go file has it, the schemes()
+// dir. It reads the operations() function of operations.gen.go, with the
+// package-level variables and scope constants it names, and, when another *.gen.go file has it, the schemes()
 // method for the schemes' types and apiKey locations (OAuth2 flows are not
 // in generated code, so they are left unknown). ok is false, with no error,
 // when dir holds no operations.gen.go.
@@ -44,8 +44,9 @@ func FromGenerated(dir string) (snap Snapshot, ok bool, err error) {
 	return snap, true, nil
 }
 
-// parseOperations extracts the operations and scope constants of a
-// generated operations.gen.go.
+// parseOperations extracts the operations of a generated
+// operations.gen.go, resolving the scope constants it declares: the
+// auth.Operation values the generated code itself holds, normalized.
 func parseOperations(path string, src []byte) (Snapshot, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, path, src, parser.SkipObjectResolution)
@@ -53,6 +54,7 @@ func parseOperations(path string, src []byte) (Snapshot, error) {
 		return Snapshot{}, fmt.Errorf("secdiff: parse generated code: %w", err)
 	}
 	consts := stringConsts(f)
+	vars := literalVars(f)
 	var body *ast.CompositeLit
 	for _, d := range f.Decls {
 		fd, ok := d.(*ast.FuncDecl)
@@ -66,9 +68,13 @@ func parseOperations(path string, src []byte) (Snapshot, error) {
 	}
 	var snap Snapshot
 	for i, elt := range body.Elts {
+		// An operation is written in place, or as a variable of the file.
 		lit := compositeOf(elt)
+		if id, ok := elt.(*ast.Ident); ok {
+			lit = vars[id.Name]
+		}
 		if lit == nil {
-			return Snapshot{}, fmt.Errorf("secdiff: %s: operation %d: not a composite literal", fset.Position(elt.Pos()), i)
+			return Snapshot{}, fmt.Errorf("secdiff: %s: operation %d: neither a composite literal nor a variable of the file holding one", fset.Position(elt.Pos()), i)
 		}
 		op, err := parseOperation(lit, consts)
 		if err != nil {
@@ -79,9 +85,9 @@ func parseOperations(path string, src []byte) (Snapshot, error) {
 	return snap, nil
 }
 
-func parseOperation(lit *ast.CompositeLit, consts map[string]string) (Operation, error) {
-	var op Operation
-	var alts []Alternative
+// parseOperation reads one auth.Operation literal.
+func parseOperation(lit *ast.CompositeLit, consts map[string]string) (auth.Operation, error) {
+	var op auth.Operation
 	for _, e := range lit.Elts {
 		kv, ok := e.(*ast.KeyValueExpr)
 		if !ok {
@@ -97,22 +103,29 @@ func parseOperation(lit *ast.CompositeLit, consts map[string]string) (Operation,
 			op.ID, err = stringValue(kv.Value, consts)
 		case "Method":
 			op.Method, err = stringValue(kv.Value, consts)
-			op.Method = strings.ToUpper(op.Method)
 		case "Path":
 			op.Path, err = stringValue(kv.Value, consts)
+		case "Pattern":
+			// The route decides nothing about security: read it when it
+			// is a string, and never fail for it.
+			if v, perr := stringValue(kv.Value, consts); perr == nil {
+				op.Pattern = v
+			}
 		case "Alternatives":
-			alts, err = parseAlternatives(kv.Value, consts)
+			op.Alternatives, err = parseAlternatives(kv.Value, consts)
+		case "ObjectCheck":
+			op.ObjectCheck, err = boolValue(kv.Value)
 		}
 		if err != nil {
 			return op, fmt.Errorf("%s: %w", key.Name, err)
 		}
 	}
-	op.Alternatives = normAlternatives(alts)
-	op.Public = len(op.Alternatives) == 0
-	return op, nil
+	return Normalize(op), nil
 }
 
-func parseAlternatives(e ast.Expr, consts map[string]string) ([]Alternative, error) {
+// parseAlternatives reads the [][]auth.Need literal of an operation's
+// alternatives.
+func parseAlternatives(e ast.Expr, consts map[string]string) ([][]auth.Need, error) {
 	if id, ok := e.(*ast.Ident); ok && id.Name == "nil" {
 		return nil, nil
 	}
@@ -120,13 +133,13 @@ func parseAlternatives(e ast.Expr, consts map[string]string) ([]Alternative, err
 	if lit == nil {
 		return nil, errors.New("not a composite literal")
 	}
-	alts := make([]Alternative, 0, len(lit.Elts))
+	alts := make([][]auth.Need, 0, len(lit.Elts))
 	for i, ae := range lit.Elts {
 		al := compositeOf(ae)
 		if al == nil {
 			return nil, fmt.Errorf("alternative %d: not a composite literal", i)
 		}
-		alt := Alternative{}
+		alt := []auth.Need{}
 		for j, ne := range al.Elts {
 			nl := compositeOf(ne)
 			if nl == nil {
@@ -143,8 +156,9 @@ func parseAlternatives(e ast.Expr, consts map[string]string) ([]Alternative, err
 	return alts, nil
 }
 
-func parseNeed(lit *ast.CompositeLit, consts map[string]string) (Need, error) {
-	var n Need
+// parseNeed reads one auth.Need literal.
+func parseNeed(lit *ast.CompositeLit, consts map[string]string) (auth.Need, error) {
+	var n auth.Need
 	for _, e := range lit.Elts {
 		kv, ok := e.(*ast.KeyValueExpr)
 		if !ok {
@@ -331,6 +345,50 @@ func stringConsts(f *ast.File) map[string]string {
 		}
 	}
 	return out
+}
+
+// literalVars maps the file's package-level variables whose value is a
+// composite literal (or its address) to that literal.
+func literalVars(f *ast.File) map[string]*ast.CompositeLit {
+	out := map[string]*ast.CompositeLit{}
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.VAR {
+			continue
+		}
+		for _, sp := range gd.Specs {
+			vs, ok := sp.(*ast.ValueSpec)
+			if !ok || len(vs.Values) != len(vs.Names) {
+				continue
+			}
+			for i, name := range vs.Names {
+				if lit := compositeOf(vs.Values[i]); lit != nil {
+					out[name.Name] = lit
+				}
+			}
+		}
+	}
+	return out
+}
+
+// boolValue evaluates true or false.
+func boolValue(e ast.Expr) (bool, error) {
+	for {
+		p, ok := e.(*ast.ParenExpr)
+		if !ok {
+			break
+		}
+		e = p.X
+	}
+	if id, ok := e.(*ast.Ident); ok {
+		switch id.Name {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
+	}
+	return false, fmt.Errorf("unexpected %T where true or false belongs", e)
 }
 
 // stringValue evaluates a string literal or a string constant of the file.

@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/securegen/securegen/generator"
+	"github.com/securegen/securegen/generator/model"
 	"github.com/securegen/securegen/generator/secdiff"
+	"github.com/securegen/securegen/runtime/auth"
 )
 
 // repoRoot walks up from the test's directory to the one holding go.work.
@@ -31,6 +35,17 @@ func repoRoot(t *testing.T) string {
 		}
 		dir = parent
 	}
+}
+
+// fromSpec takes the snapshot of the spec at path, modeled as generation
+// models it.
+func fromSpec(t *testing.T, path string) secdiff.Snapshot {
+	t.Helper()
+	api, err := generator.LoadModel(context.Background(), path, model.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secdiff.FromModel(api)
 }
 
 // kc is a change's kind and code.
@@ -90,17 +105,10 @@ var diffCases = []struct {
 
 func TestDiffCases(t *testing.T) {
 	root := filepath.Join(repoRoot(t), "testdata", "specs", "diff")
-	ctx := context.Background()
 	for _, tt := range diffCases {
 		t.Run(tt.name, func(t *testing.T) {
-			old, err := secdiff.FromSpec(ctx, filepath.Join(root, tt.name, "old.yaml"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cur, err := secdiff.FromSpec(ctx, filepath.Join(root, tt.name, "new.yaml"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			old := fromSpec(t, filepath.Join(root, tt.name, "old.yaml"))
+			cur := fromSpec(t, filepath.Join(root, tt.name, "new.yaml"))
 			rep := secdiff.Compare(old, cur)
 			var got []kc
 			for _, c := range rep.Changes {
@@ -145,15 +153,12 @@ func TestEveryDiffCaseTested(t *testing.T) {
 // TestAlternativeSets checks the comparison of alternatives as sets on
 // snapshots built by hand.
 func TestAlternativeSets(t *testing.T) {
-	alt := func(needs ...secdiff.Need) secdiff.Alternative { return needs }
-	need := func(scheme string, scopes ...string) secdiff.Need {
-		if scopes == nil {
-			scopes = []string{}
-		}
-		return secdiff.Need{Scheme: scheme, Scopes: scopes}
+	alt := func(needs ...auth.Need) []auth.Need { return needs }
+	need := func(scheme string, scopes ...string) auth.Need {
+		return auth.Need{Scheme: scheme, Scopes: scopes}
 	}
-	op := func(alts ...secdiff.Alternative) secdiff.Snapshot {
-		return secdiff.Snapshot{Operations: []secdiff.Operation{{ID: "op", Method: "GET", Path: "/x/{a}", Alternatives: alts}}}
+	op := func(alts ...[]auth.Need) secdiff.Snapshot {
+		return secdiff.Snapshot{Operations: []auth.Operation{{ID: "op", Method: "GET", Path: "/x/{a}", Alternatives: alts}}}
 	}
 	tests := []struct {
 		name     string
@@ -173,18 +178,17 @@ func TestAlternativeSets(t *testing.T) {
 			op(alt(need("a"))),
 			op(alt(need("b"))),
 			[]kc{{W, secdiff.CodeAlternativeAdded}, {S, secdiff.CodeAlternativeRemoved}}},
-		{"public to refusing everything", op(), secdiff.Snapshot{Operations: []secdiff.Operation{{ID: "op", Method: "GET", Path: "/x/{a}"}}}, nil},
+		// Compare normalizes: order of needs and scopes, repeats.
+		{"unnormalized",
+			op(alt(need("b"), need("a", "y", "x")), alt(need("k"))),
+			op(alt(need("k")), alt(need("a", "x"), need("a", "y", "x"), need("b")), alt(need("k"))),
+			nil},
+		{"public to protected", op(), op(alt(need("a"))), []kc{{S, secdiff.CodeBecameProtected}}},
+		{"public to anonymous allowed", op(), op(alt(), alt(need("a"))), []kc{{S, secdiff.CodeBecameProtected}}},
+		{"protected to public", op(alt(need("a"))), op(), []kc{{W, secdiff.CodeBecamePublic}}},
+		// The empty alternative is not the absence of alternatives.
+		{"anonymous allowed", op(alt(need("a"))), op(alt(need("a")), alt()), []kc{{W, secdiff.CodeAnonymousAllowed}}},
 	}
-	// Snapshots built by hand say Public themselves.
-	for i := range tests {
-		for _, s := range []*secdiff.Snapshot{&tests[i].old, &tests[i].new} {
-			for j := range s.Operations {
-				s.Operations[j].Public = len(s.Operations[j].Alternatives) == 0
-			}
-		}
-	}
-	tests[len(tests)-1].new.Operations[0].Public = false
-	tests[len(tests)-1].want = []kc{{S, secdiff.CodeBecameProtected}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep := secdiff.Compare(tt.old, tt.new)
@@ -199,16 +203,34 @@ func TestAlternativeSets(t *testing.T) {
 	}
 }
 
+// TestNormalize checks the form Compare compares, and that Normalize
+// leaves its argument alone.
+func TestNormalize(t *testing.T) {
+	in := auth.Operation{ID: "op", Method: "get", Path: "/x", Alternatives: [][]auth.Need{
+		{{Scheme: "b"}, {Scheme: "a", Scopes: []string{"y", "x", "y"}}},
+		{},
+		{{Scheme: "a", Scopes: []string{"x"}}, {Scheme: "a", Scopes: []string{"y"}}, {Scheme: "b"}},
+	}}
+	got := secdiff.Normalize(in)
+	want := auth.Operation{ID: "op", Method: "GET", Path: "/x", Alternatives: [][]auth.Need{
+		{{Scheme: "a", Scopes: []string{"x", "y"}}, {Scheme: "b", Scopes: []string{}}},
+		{},
+	}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Normalize:\n got %+v\nwant %+v", got, want)
+	}
+	if in.Method != "get" || in.Alternatives[0][0].Scheme != "b" || len(in.Alternatives) != 3 {
+		t.Errorf("Normalize modified its argument: %+v", in)
+	}
+	if pub := secdiff.Normalize(auth.Operation{Alternatives: [][]auth.Need{}}); pub.Alternatives != nil || !pub.Public() {
+		t.Errorf("public operation normalized to %+v", pub)
+	}
+}
+
 func TestJSON(t *testing.T) {
 	root := filepath.Join(repoRoot(t), "testdata", "specs", "diff", "scope-removed")
-	old, err := secdiff.FromSpec(context.Background(), filepath.Join(root, "old.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cur, err := secdiff.FromSpec(context.Background(), filepath.Join(root, "new.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	old := fromSpec(t, filepath.Join(root, "old.yaml"))
+	cur := fromSpec(t, filepath.Join(root, "new.yaml"))
 	var buf bytes.Buffer
 	if err := secdiff.Compare(old, cur).WriteJSON(&buf); err != nil {
 		t.Fatal(err)
@@ -243,6 +265,8 @@ func TestFromGeneratedRoundTrip(t *testing.T) {
 	specs := []string{
 		filepath.Join(root, "testdata", "specs", "security.yaml"),
 		filepath.Join(root, "testdata", "specs", "roles.v31.yaml"),
+		// Object-level authorization: ObjectCheck reads back too.
+		filepath.Join(root, "testdata", "specs", "objects.yaml"),
 		filepath.Join(root, "testdata", "specs", "diff", "apikey-moved-to-query", "new.yaml"),
 	}
 	for _, spec := range specs {
@@ -265,30 +289,20 @@ func TestFromGeneratedRoundTrip(t *testing.T) {
 			if snap.Schemes == nil {
 				t.Error("schemes not read from the generated code")
 			}
-			model := secdiff.FromModel(res.API)
-			if len(snap.Operations) != len(model.Operations) {
-				t.Fatalf("%d operations read back, model has %d", len(snap.Operations), len(model.Operations))
+			fromModel := secdiff.FromModel(res.API)
+			if len(snap.Operations) != len(fromModel.Operations) {
+				t.Fatalf("%d operations read back, model has %d", len(snap.Operations), len(fromModel.Operations))
 			}
 			for i := range snap.Operations {
-				g, m := snap.Operations[i], model.Operations[i]
-				if g.ID != m.ID || g.Method != m.Method || g.Path != m.Path || g.Public != m.Public ||
-					describe(g.Alternatives) != describe(m.Alternatives) {
+				if g, m := snap.Operations[i], fromModel.Operations[i]; !reflect.DeepEqual(g, m) {
 					t.Errorf("operation %d: read back %+v, model %+v", i, g, m)
 				}
 			}
-			if rep := secdiff.Compare(snap, model); len(rep.Changes) != 0 {
+			if rep := secdiff.Compare(snap, fromModel); len(rep.Changes) != 0 {
 				t.Errorf("generated code and model differ:\n%s", rep.Text())
 			}
 		})
 	}
-}
-
-func describe(alts []secdiff.Alternative) string {
-	var parts []string
-	for _, a := range alts {
-		parts = append(parts, a.String())
-	}
-	return strings.Join(parts, " | ")
 }
 
 // TestRegenerateReportsWeakening generates a package, then generates over
@@ -338,6 +352,9 @@ func TestFromGeneratedErrors(t *testing.T) {
 		{"no operations func", "package api\n"},
 		{"bad alternatives", "package api\nfunc operations() []auth.Operation { return []auth.Operation{{ID: \"x\", Alternatives: 3}} }\n"},
 		{"unknown scope const", "package api\nfunc operations() []auth.Operation { return []auth.Operation{{ID: \"x\", Alternatives: [][]auth.Need{{{Scheme: \"a\", Scopes: []string{ScopeX}}}}}} }\n"},
+		{"unknown variable", "package api\nfunc operations() []auth.Operation { return []auth.Operation{opX} }\n"},
+		{"variable not a literal", "package api\nvar opX = makeOp()\nfunc operations() []auth.Operation { return []auth.Operation{opX} }\n"},
+		{"bad object check", "package api\nfunc operations() []auth.Operation { return []auth.Operation{{ID: \"x\", ObjectCheck: 1}} }\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -352,11 +369,77 @@ func TestFromGeneratedErrors(t *testing.T) {
 	}
 }
 
+// TestFromGeneratedForms reads operations written in place and as
+// variables of the file, as securegen has written them.
+func TestFromGeneratedForms(t *testing.T) {
+	const want = "op GET /x/{id} GET /x/{id} object=true: k[a b] | anonymous; pub GET /p  object=false: public"
+	tests := []struct{ name, src string }{
+		{"in place", `package api
+const ScopeA = "a"
+func operations() []auth.Operation {
+	return []auth.Operation{
+		{ID: "op", Method: "get", Path: "/x/{id}", Pattern: "GET /x/{id}", ObjectCheck: true, Alternatives: [][]auth.Need{{{Scheme: "k", Scopes: []string{"b", ScopeA}}}, {}}},
+		{ID: "pub", Method: "GET", Path: "/p", Alternatives: nil},
+	}
+}
+`},
+		{"variables", `package api
+const ScopeA = "a"
+func operations() []auth.Operation {
+	return []auth.Operation{
+		opOp,
+		opPub,
+	}
+}
+// opOp is operation op.
+var opOp = auth.Operation{ID: "op", Method: "GET", Path: "/x/{id}", Pattern: "GET /x/{id}", Alternatives: [][]auth.Need{
+	{{Scheme: "k", Scopes: []string{ScopeA, "b"}}},
+	{},
+}, ObjectCheck: (true)}
+var opPub = &auth.Operation{ID: "pub", Method: "GET", Path: "/p"}
+`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, secdiff.OperationsFile), []byte(tt.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			snap, ok, err := secdiff.FromGenerated(dir)
+			if err != nil || !ok {
+				t.Fatalf("ok %v, err %v", ok, err)
+			}
+			var ops []string
+			for _, op := range snap.Operations {
+				var alts []string
+				for _, alt := range op.Alternatives {
+					var needs []string
+					for _, n := range alt {
+						needs = append(needs, n.Scheme+"["+strings.Join(n.Scopes, " ")+"]")
+					}
+					if len(needs) == 0 {
+						needs = []string{"anonymous"}
+					}
+					alts = append(alts, strings.Join(needs, " + "))
+				}
+				if op.Public() {
+					alts = []string{"public"}
+				}
+				ops = append(ops, fmt.Sprintf("%s %s %s %s object=%v: %s", op.ID, op.Method, op.Path, op.Pattern, op.ObjectCheck, strings.Join(alts, " | ")))
+			}
+			if got := strings.Join(ops, "; "); got != want {
+				t.Errorf("read\n %s\nwant\n %s", got, want)
+			}
+		})
+	}
+}
+
 // FuzzFromGenerated checks that no operations.gen.go makes the parser
 // panic.
 func FuzzFromGenerated(f *testing.F) {
 	f.Add([]byte("package api\nconst ScopeA = \"a\"\nfunc operations() []auth.Operation { return []auth.Operation{{ID: \"x\", Method: \"GET\", Path: \"/x\", Alternatives: [][]auth.Need{{{Scheme: \"k\", Scopes: []string{ScopeA, \"b\"}}}, {}}}} }\n"))
 	f.Add([]byte("package api\nfunc operations() []auth.Operation { return []auth.Operation{&auth.Operation{ID: (\"x\")}} }\n"))
+	f.Add([]byte("package api\nvar opX = auth.Operation{ID: \"x\", Method: \"GET\", Path: \"/x\", ObjectCheck: true}\nfunc operations() []auth.Operation { return []auth.Operation{opX} }\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, secdiff.OperationsFile), src, 0o644); err != nil {

@@ -1,11 +1,13 @@
 // Package secdiff compares the security of two versions of an API and
 // classifies every change as a weakening or a strengthening.
 //
-// Both sides are Snapshots: the normalized security of every operation and
-// the definitions of the schemes. A Snapshot comes from the model of a spec
-// (FromModel, FromSpec), the same model the generated code is rendered
-// from, or from a previously generated package (FromGenerated), so that
-// regenerating over an existing package can tell what changed.
+// Both sides are Snapshots: the security of every operation, as
+// runtime/auth states it (auth.Operation, the table the generated code is
+// rendered from), and the definitions of the schemes. A Snapshot comes
+// from a model (FromModel; generator.LoadModel builds one from a spec
+// exactly as generation does), or from a previously generated package
+// (FromGenerated), so that regenerating over an existing package can tell
+// what changed.
 //
 // Operations are matched by method and path, where path parameters match
 // whatever their names ({id} matches {petId}); operations left unmatched
@@ -14,51 +16,25 @@
 package secdiff
 
 import (
-	"context"
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/securegen/securegen/generator/diag"
-	"github.com/securegen/securegen/generator/load"
 	"github.com/securegen/securegen/generator/model"
+	"github.com/securegen/securegen/runtime/auth"
 )
 
 // Snapshot is the security of one version of an API.
 type Snapshot struct {
 	// Operations are in the order of the spec (or of the generated code).
-	Operations []Operation
+	// An operation with no alternatives is public, as in runtime/auth.
+	// Compare normalizes them (see Normalize): needs and scopes may come
+	// in any order, and repeated.
+	Operations []auth.Operation
 	// Schemes are the declared security schemes by key; nil when the
 	// snapshot does not know them.
 	Schemes map[string]Scheme
-}
-
-// Operation is the normalized security of one operation.
-type Operation struct {
-	ID     string
-	Method string // upper case
-	Path   string // as the spec writes it
-	// Public is set when the operation requires nothing.
-	Public bool
-	// Alternatives is an OR of ANDs. An empty alternative admits anonymous
-	// callers. An operation that is not Public but has no alternatives
-	// refuses every request.
-	Alternatives []Alternative
-	// Location is where the operation is declared, file#pointer; "" when
-	// unknown.
-	Location string
-}
-
-// Alternative is one alternative of a requirement: every Need must hold.
-// Needs are sorted by scheme, with sorted scopes and no duplicates.
-type Alternative []Need
-
-// Need is a scheme within an alternative, with the scopes it must grant.
-type Need struct {
-	Scheme string
-	// Scopes are sorted and unique; never nil.
-	Scopes []string
 }
 
 // Scheme is the definition of a security scheme, as far as it decides what
@@ -89,7 +65,12 @@ type Flow struct {
 	Scopes           []string
 }
 
-// FromModel takes the snapshot of a model.
+// FromModel takes the snapshot of a model: its operations are the
+// model's Requirements, normalized. The model is expected to be built as
+// generation builds it, without model.Options.LenientSecurity: an
+// operation whose every alternative was dropped for naming an undeclared
+// scheme has no alternatives, and so reads as public here, as it would in
+// the runtime.
 func FromModel(api *model.API) Snapshot {
 	snap := Snapshot{Schemes: map[string]Scheme{}}
 	if api == nil {
@@ -113,42 +94,10 @@ func FromModel(api *model.API) Snapshot {
 		sort.Slice(s.Flows, func(i, j int) bool { return s.Flows[i].Name < s.Flows[j].Name })
 		snap.Schemes[sc.Key] = s
 	}
-	for _, op := range api.Operations {
-		if op == nil {
-			continue
-		}
-		o := Operation{ID: op.ID, Method: strings.ToUpper(op.Method), Path: op.Path,
-			Public: op.Security.Public, Location: locString(op.Location)}
-		var alts []Alternative
-		for _, alt := range op.Security.Alternatives {
-			var a Alternative
-			for _, u := range alt {
-				if u.Scheme == nil {
-					continue
-				}
-				a = append(a, Need{Scheme: u.Scheme.Key, Scopes: u.Scopes})
-			}
-			alts = append(alts, a)
-		}
-		o.Alternatives = normAlternatives(alts)
-		snap.Operations = append(snap.Operations, o)
+	for _, op := range api.Requirements() {
+		snap.Operations = append(snap.Operations, Normalize(op))
 	}
 	return snap
-}
-
-// FromSpec loads the spec at path and takes the snapshot of its model,
-// built exactly as generation builds it.
-func FromSpec(ctx context.Context, path string) (Snapshot, error) {
-	var sink diag.Sink
-	spec, err := load.Load(ctx, path, &sink)
-	if err != nil {
-		return Snapshot{}, fmt.Errorf("secdiff: %w", err)
-	}
-	api, err := model.Build(spec, model.Options{}, &sink)
-	if err != nil {
-		return Snapshot{}, fmt.Errorf("secdiff: model of %s: %w", path, err)
-	}
-	return FromModel(api), nil
 }
 
 func locString(l diag.Location) string {
@@ -166,64 +115,64 @@ func normScopes(scopes []string) []string {
 	return slices.Compact(out)
 }
 
+// Normalize returns op in the form Compare compares: the method in upper
+// case; in each alternative, one need per scheme (the scopes of repeated
+// needs merged), sorted by scheme, with scopes sorted, unique and never
+// nil; repeated alternatives dropped. A public operation keeps no
+// alternatives. op itself is not modified.
+func Normalize(op auth.Operation) auth.Operation {
+	op.Method = strings.ToUpper(op.Method)
+	if len(op.Alternatives) == 0 {
+		op.Alternatives = nil
+		return op
+	}
+	seen := map[string]bool{}
+	alts := make([][]auth.Need, 0, len(op.Alternatives))
+	for _, a := range op.Alternatives {
+		a = normAlternative(a)
+		sig := alternativeString(a)
+		if seen[sig] {
+			continue
+		}
+		seen[sig] = true
+		alts = append(alts, a)
+	}
+	op.Alternatives = alts
+	return op
+}
+
 // normAlternative sorts needs by scheme, merging needs of one scheme.
-func normAlternative(a Alternative) Alternative {
+func normAlternative(a []auth.Need) []auth.Need {
 	by := map[string][]string{}
 	for _, n := range a {
 		by[n.Scheme] = append(by[n.Scheme], n.Scopes...)
 	}
-	out := make(Alternative, 0, len(by))
+	out := make([]auth.Need, 0, len(by))
 	for k, scopes := range by {
-		out = append(out, Need{Scheme: k, Scopes: normScopes(scopes)})
+		out = append(out, auth.Need{Scheme: k, Scopes: normScopes(scopes)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Scheme < out[j].Scheme })
 	return out
 }
 
-// normAlternatives normalizes each alternative and drops duplicates.
-func normAlternatives(alts []Alternative) []Alternative {
-	seen := map[string]bool{}
-	var out []Alternative
-	for _, a := range alts {
-		a = normAlternative(a)
-		sig := a.String()
-		if seen[sig] {
-			continue
-		}
-		seen[sig] = true
-		out = append(out, a)
-	}
-	return out
-}
-
-// String renders the alternative as "a[s1 s2] + b", or "anonymous" when it
-// is empty.
-func (a Alternative) String() string {
+// alternativeString renders an alternative as "a[s1 s2] + b", or
+// "anonymous" when it is empty.
+func alternativeString(a []auth.Need) string {
 	if len(a) == 0 {
 		return "anonymous"
 	}
 	parts := make([]string, len(a))
 	for i, n := range a {
-		parts[i] = n.String()
+		parts[i] = needString(n)
 	}
 	return strings.Join(parts, " + ")
 }
 
-// String renders the need as "scheme[scope1 scope2]", or "scheme" without
-// scopes.
-func (n Need) String() string {
+// needString renders a need as "scheme[scope1 scope2]", or "scheme"
+// without scopes.
+func needString(n auth.Need) string {
 	if len(n.Scopes) == 0 {
 		return n.Scheme
 	}
 	return n.Scheme + "[" + strings.Join(n.Scopes, " ") + "]"
-}
-
-// Anonymous reports whether some alternative admits anonymous callers.
-func (o Operation) Anonymous() bool {
-	for _, a := range o.Alternatives {
-		if len(a) == 0 {
-			return true
-		}
-	}
-	return false
 }
