@@ -87,8 +87,8 @@ var (
 	bytesType   = &GoType{Kind: KindBytes}
 )
 
-func basicType(b Basic) *GoType   { return &GoType{Kind: KindBasic, Basic: b} }
-func namedType(t *Type) *GoType   { return &GoType{Kind: KindNamed, Named: t} }
+func basicType(b Basic) *GoType    { return &GoType{Kind: KindBasic, Basic: b} }
+func namedType(t *Type) *GoType    { return &GoType{Kind: KindNamed, Named: t} }
 func sliceOf(elem *GoType) *GoType { return &GoType{Kind: KindSlice, Elem: elem} }
 func mapOf(elem *GoType) *GoType   { return &GoType{Kind: KindMap, Elem: elem} }
 

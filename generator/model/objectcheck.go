@@ -1,9 +1,9 @@
 package model
 
 import (
-	"fmt"
-
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/securegen/securegen/generator/diag"
 )
 
 // AuthorizeExtension is the extension that asks for an object-level
@@ -30,7 +30,7 @@ func (b *builder) objectCheck(o *Operation, item *openapi3.PathItem, op *openapi
 		}
 		on, isBool := v.(bool)
 		if !isBool {
-			return false, fmt.Errorf("%s: %s must be true or false, not %v", b.loc(l.ptr+"/"+AuthorizeExtension), AuthorizeExtension, v)
+			return false, diag.Errorf(b.loc(l.ptr+"/"+AuthorizeExtension), "%s must be true or false, not %v", AuthorizeExtension, v)
 		}
 		return on, nil
 	}

@@ -80,9 +80,9 @@ func TestSecurityNormalization(t *testing.T) {
 	}{
 		{name: "no security anywhere is implicitly public", public: true, inherited: true, implicit: true},
 		{name: "root requirement is inherited", root: "[{bearer: []}]", inherited: true, alternatives: "bearer"},
-		{name: "root security: [] is public, inherited, not implicit", root: "[]", public: true, inherited: true},
+		{name: "root security: [] is public, inherited, not implicit", root: "[ ]", public: true, inherited: true},
 		{name: "operation security overrides root", root: "[{bearer: []}]", op: "[{key: []}]", alternatives: "key"},
-		{name: "operation security: [] makes it public", root: "[{bearer: []}]", op: "[]", public: true},
+		{name: "operation security: [] makes it public", root: "[{bearer: []}]", op: "[ ]", public: true},
 		{name: "OR over alternatives, AND inside, needs sorted by scheme", op: "[{key: [], bearer: []}, {oauth: [read]}]", alternatives: "bearer+key | oauth[read]"},
 		{name: "scopes stay with their alternative", op: "[{oauth: [read]}, {oauth: [write]}]", alternatives: "oauth[read] | oauth[write]"},
 		{name: "duplicate alternatives are dropped", op: "[{oauth: [read]}, {bearer: []}, {oauth: [read]}]", alternatives: "oauth[read] | bearer"},
@@ -199,7 +199,7 @@ func TestRefusedOperationRequirementIsNotPublic(t *testing.T) {
 	}
 	if req := o.Requirement(); req.Public() {
 		t.Skip("bug: (*Operation).Requirement() of an operation whose every alternative was dropped (LenientSecurity) " +
-			"returns an auth.Operation with no alternatives, which auth.Operation.Public() reports as public: " +
+			"returns a runtime/auth Operation with no alternatives, whose Public method reports true: " +
 			"the one representation of a requirement cannot tell refused from public (audit works around it with its Refused flag)")
 	}
 }

@@ -80,7 +80,7 @@ func (st *strippers) mark(root *openapi3.Schema) {
 	}
 	var order []*openapi3.Schema
 	stack := []*openapi3.Schema{root}
-	for len(stack) > 0 && len(order) < 1<<16 {
+	for len(stack) > 0 {
 		s := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if _, seen := st.holds[s]; seen {
