@@ -157,6 +157,8 @@ type Operation struct {
 	// security and validation and before the operation runs.
 	ObjectCheck   bool
 	AuthorizeName string
+	// RateLimit is the operation's limit; nil for none.
+	RateLimit *RateLimit
 }
 
 // ParamIn is where a parameter is.

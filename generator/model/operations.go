@@ -116,6 +116,9 @@ func (b *builder) operation(path, method string, item *openapi3.PathItem, op *op
 	if o.ObjectCheck {
 		o.AuthorizeName = methodNames.Unique("Authorize" + o.Name)
 	}
+	if o.RateLimit, err = b.rateLimit(item, op, ptr, strings.TrimSuffix(ptr, "/"+strings.ToLower(method))); err != nil {
+		return nil, err
+	}
 	b.body(o, op, ptr)
 	b.responses(o, op, ptr)
 	o.Validates = o.Body != nil && o.Body.Check != ""

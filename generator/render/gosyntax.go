@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/securegen/securegen/generator/model"
 )
@@ -296,4 +297,41 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// duration writes d with the time package's units: time.Minute,
+// 10 * time.Second, 1500 * time.Millisecond.
+func duration(d time.Duration) string {
+	units := []struct {
+		unit time.Duration
+		name string
+	}{{time.Hour, "time.Hour"}, {time.Minute, "time.Minute"}, {time.Second, "time.Second"},
+		{time.Millisecond, "time.Millisecond"}, {time.Microsecond, "time.Microsecond"}}
+	for _, u := range units {
+		if d%u.unit == 0 {
+			if d == u.unit {
+				return u.name
+			}
+			return strconv.FormatInt(int64(d/u.unit), 10) + " * " + u.name
+		}
+	}
+	return "time.Duration(" + strconv.FormatInt(int64(d), 10) + ")"
+}
+
+// rateLimit writes the httpapi.RateLimit literal of rl.
+func rateLimit(rl *model.RateLimit) string {
+	by := "httpapi.LimitByPrincipal"
+	if rl.By == model.LimitByAddress {
+		by = "httpapi.LimitByAddress"
+	}
+	return fmt.Sprintf("&httpapi.RateLimit{Requests: %d, Period: %s, Burst: %d, By: %s}", rl.Requests, duration(rl.Period), rl.Burst, by)
+}
+
+// limited says an operation's rate limit in words, for its doc comment;
+// "" when it has none.
+func limited(rl *model.RateLimit) string {
+	if rl == nil {
+		return ""
+	}
+	return " Limited to " + rl.String() + "."
 }

@@ -190,6 +190,8 @@ var funcs = template.FuncMap{
 	"requires":  requires,
 	"quote":     strconv.Quote,
 	"param":     param,
+	"rateLimit": rateLimit,
+	"limited":   limited,
 }
 
 // comment builds a doc comment: "// name summary" then the spec's text,
