@@ -28,6 +28,7 @@ var goldens = []struct{ spec, pkg string }{
 	{"validation.v31.yaml", "validation31"},
 	{"hostile.v31.yaml", "hostile"},
 	{"objects.yaml", "objects"},
+	{"undeclared.yaml", "undeclared"},
 }
 
 func TestGoldenOutput(t *testing.T) {

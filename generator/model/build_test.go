@@ -42,8 +42,14 @@ func TestBuildPackageNameAndRealm(t *testing.T) {
 func TestBuildWithNilSinkAndNoComponents(t *testing.T) {
 	s := loadSpec(t, `{"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
 	  "paths": {"/a": {"get": {"security": [{"x": []}], "responses": {"200": {"description": "ok"}}}}}}`)
-	if _, err := Build(s, Options{}, nil); err == nil || !strings.Contains(err.Error(), `"x"`) {
-		t.Errorf("err = %v, want the undeclared scheme x named", err)
+	api, err := Build(s, Options{}, nil)
+	if err != nil {
+		t.Fatalf("an undeclared scheme stopped generation: %v", err)
+	}
+	// It fails closed: the operation is not public, and its only
+	// alternative names an unsupported stand-in.
+	if op := api.Operations[0].Requirement(); op.Public() || len(op.Alternatives) != 1 || op.Alternatives[0][0].Scheme != "x" {
+		t.Errorf("requirement %+v, want the one alternative x, not public", op)
 	}
 }
 

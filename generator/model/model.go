@@ -318,6 +318,10 @@ type Scheme struct {
 	Flows       []*Flow
 	// Used is set when some operation's requirement names the scheme.
 	Used bool
+	// Undeclared is set for a scheme that requirements name but the spec
+	// does not declare: it stands in, unsupported, so that the
+	// alternatives naming it admit nobody.
+	Undeclared bool
 	// TokenPaths are tokenUrl and refreshUrl paths on the API itself where
 	// the generated handler mounts an issuer's token endpoint.
 	TokenPaths []string

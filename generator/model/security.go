@@ -121,15 +121,19 @@ func (b *builder) security(op *openapi3.Operation, ptr string) (Security, error)
 		for _, key := range sortedKeys(req) {
 			sc := b.schemes[key]
 			if sc == nil {
-				err := diag.Errorf(b.loc(fmt.Sprintf("%s/%d/%s", base, i, escapeToken(key))),
-					"security requirement names scheme %q, which components.securitySchemes does not declare", key)
-				if !b.lenient {
-					return sec, err
+				loc := b.loc(fmt.Sprintf("%s/%d/%s", base, i, escapeToken(key)))
+				if b.lenient {
+					// Audit's reading: an error finding, and the alternative
+					// dropped, so that it admits nobody.
+					b.sink.Add(diag.Errorf(loc, "security requirement names scheme %q, which components.securitySchemes does not declare", key).Diagnostic)
+					dropped = true
+					continue
 				}
-				// Fail closed: the alternative is dropped, so it admits nobody.
-				b.sink.Add(err.Diagnostic)
-				dropped = true
-				continue
+				// Generation fails closed and goes on: the alternative
+				// keeps a scheme that securegen cannot verify, so it admits
+				// nobody, and a large spec with one slip can still be served.
+				b.sink.Warnf(loc, "security requirement names scheme %q, which components.securitySchemes does not declare; that alternative admits nobody", key)
+				sc = b.undeclaredScheme(key, loc)
 			}
 			var scopes []string
 			for _, s := range req[key] {
@@ -152,6 +156,16 @@ func (b *builder) security(op *openapi3.Operation, ptr string) (Security, error)
 	return sec, nil
 }
 
+// undeclaredScheme returns the stand-in for a scheme that requirements
+// name but the spec does not declare: an unsupported scheme, with no
+// verifier field, which admits nobody.
+func (b *builder) undeclaredScheme(key string, loc diag.Location) *Scheme {
+	sc := &Scheme{Key: key, Type: Unsupported, SpecType: "undeclared", Location: loc, Undeclared: true}
+	b.schemes[key] = sc
+	b.api.Schemes = append(b.api.Schemes, sc)
+	return sc
+}
+
 func altSignature(alt []Need) string {
 	var sb strings.Builder
 	for _, u := range alt {
@@ -171,6 +185,9 @@ func (b *builder) buildScopes() {
 	for _, sc := range b.api.Schemes {
 		if b.doc.Components == nil {
 			break
+		}
+		if sc.Undeclared {
+			continue
 		}
 		ss := b.doc.Components.SecuritySchemes[sc.Key].Value
 		for _, fl := range sc.Flows {
