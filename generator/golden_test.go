@@ -29,6 +29,7 @@ var goldens = []struct{ spec, pkg string }{
 	{"hostile.v31.yaml", "hostile"},
 	{"objects.yaml", "objects"},
 	{"undeclared.yaml", "undeclared"},
+	{"extensions.yaml", "extensions"},
 }
 
 func TestGoldenOutput(t *testing.T) {

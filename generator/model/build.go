@@ -50,6 +50,9 @@ type builder struct {
 	lenient bool
 	// authorizeObjects is Options.AuthorizeObjects.
 	authorizeObjects bool
+	// err is the first error that stops generation, found where building
+	// goes on to report it at the end.
+	err error
 }
 
 // reserved are the package-scope names every generated package declares.
@@ -99,6 +102,9 @@ func Build(spec *load.Spec, opts Options, sink *diag.Sink) (api *API, err error)
 	if err := b.buildOperations(); err != nil {
 		return nil, err
 	}
+	if b.err != nil {
+		return nil, b.err
+	}
 	b.buildScopes()
 	b.markUsedSchemes()
 
@@ -126,8 +132,23 @@ func (b *builder) buildComponentSchemas() {
 			aliases = append(aliases, k)
 			continue
 		}
+		ptr := "/components/schemas/" + escapeToken(k)
+		name := GoName(k)
+		if n := b.typeName(ref, ptr); n != "" {
+			name = n
+		}
+		if ext := b.external(ref, ptr); ext != nil {
+			// x-go-type on a component: its name stands for that type
+			// everywhere, as in oapi-codegen.
+			t := &Type{Name: b.names.Unique(name), Kind: DefinedType, Underlying: ext, Doc: schemaDoc(ref.Value), Location: b.loc(ptr)}
+			b.named[ref.Value] = t
+			b.byName[t.Name] = t
+			b.schemaKey[t] = k
+			b.api.Types = append(b.api.Types, t)
+			continue
+		}
 		defs = append(defs, k)
-		t := b.declare(ref.Value, GoName(k), "/components/schemas/"+escapeToken(k))
+		t := b.declare(ref.Value, name, ptr)
 		b.schemaKey[t] = k
 	}
 	for _, k := range defs {
@@ -151,6 +172,13 @@ func (b *builder) buildComponentSchemas() {
 		b.byName[name] = t
 		b.schemaKey[t] = k
 		b.api.Types = append(b.api.Types, t)
+	}
+}
+
+// fail records err, the first of which stops generation.
+func (b *builder) fail(err error) {
+	if b.err == nil {
+		b.err = err
 	}
 }
 

@@ -1,5 +1,10 @@
 package model
 
+import (
+	"strings"
+	"unicode"
+)
+
 // GoKind says what shape a GoType has. Templates ask through GoType's
 // methods, never by comparing numbers, so that reordering the kinds
 // changes nothing.
@@ -31,6 +36,9 @@ const (
 	KindSlice
 	// KindMap is a JSON object with string keys and Elem values.
 	KindMap
+	// KindExternal is a type the spec names with x-go-type: External, as
+	// the spec writes it, checked to be a Go type expression.
+	KindExternal
 )
 
 // Basic names a predeclared Go type.
@@ -73,6 +81,8 @@ type GoType struct {
 	// Elem is the item type of a KindSlice and the value type of a
 	// KindMap.
 	Elem *GoType
+	// External is the x-go-type of a KindExternal.
+	External string
 }
 
 // The types that have no parts, shared.
@@ -170,6 +180,8 @@ func (t *GoType) Same(u *GoType) bool {
 		return t.Basic == u.Basic
 	case KindNamed:
 		return t.Named == u.Named
+	case KindExternal:
+		return t.External == u.External
 	case KindSlice, KindMap:
 		return t.Elem.Same(u.Elem)
 	}
@@ -204,6 +216,8 @@ func (t *GoType) words() string {
 		return "ListOf " + t.Elem.words()
 	case KindMap:
 		return "MapOf " + t.Elem.words()
+	case KindExternal:
+		return strings.Join(strings.FieldsFunc(t.External, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), " ")
 	}
 	return "value"
 }

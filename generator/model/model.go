@@ -16,7 +16,9 @@ type API struct {
 	// Title is the spec's info.title; it is the default realm of challenges.
 	Title string
 
-	Types      []*Type
+	Types []*Type
+	// Imports are the packages of the types the spec names with x-go-type.
+	Imports    []GoImport
 	Operations []*Operation
 	Schemes    []*Scheme
 	Scopes     []*ScopeConst

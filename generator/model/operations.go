@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"go/ast"
 	"go/token"
 	"mime"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/securegen/securegen/generator/diag"
 )
 
 var methodOrder = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
@@ -92,7 +95,15 @@ func (b *builder) operation(path, method string, item *openapi3.PathItem, op *op
 	if o.ID == "" {
 		o.ID = lowerName(strings.ToLower(method) + " " + derivedPathWords(path))
 	}
-	o.Name = methodNames.Unique(GoName(o.ID))
+	name := GoName(o.ID)
+	if v, ok := op.Extensions[ExtGoName]; ok {
+		n, _ := v.(string)
+		if !token.IsIdentifier(n) || token.IsKeyword(n) || !ast.IsExported(n) {
+			return nil, diag.Errorf(b.loc(ptr+"/"+ExtGoName), "%s must be an exported Go identifier, not %v", ExtGoName, v)
+		}
+		name = n
+	}
+	o.Name = methodNames.Unique(name)
 	o.HandlerName = handlers.Unique("serve" + o.Name)
 	o.Doc = opDoc(op)
 

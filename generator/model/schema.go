@@ -22,8 +22,17 @@ func (b *builder) typeOf(ref *openapi3.SchemaRef, hint string, ptr schemaPointer
 		return anyType
 	}
 	s := ref.Value
+	if _, sibling := ref.Extensions[ExtGoType]; sibling {
+		// x-go-type beside a $ref replaces the referenced type here only.
+		if ext := b.external(ref, ptr); ext != nil {
+			return ext
+		}
+	}
 	if t, ok := b.named[s]; ok {
 		return namedType(t)
+	}
+	if ext := b.external(&openapi3.SchemaRef{Value: s}, ptr); ext != nil {
+		return ext
 	}
 	if b.depth > 64 {
 		b.warn(ptr, "schema nests deeper than 64 levels; typed as any")
@@ -38,6 +47,9 @@ func (b *builder) typeOf(ref *openapi3.SchemaRef, hint string, ptr schemaPointer
 			if n := refName(ref.Ref); n != "" {
 				name = GoName(n)
 			}
+		}
+		if n := b.typeName(&openapi3.SchemaRef{Value: s}, ptr); n != "" {
+			name = n
 		}
 		t := b.declare(s, name, ptr)
 		b.fill(t, s, ptr)
@@ -208,13 +220,29 @@ func (b *builder) fillStruct(t *Type, s *openapi3.Schema, ptr schemaPointer) {
 			b.warn(fptr, "property name %q cannot be written in a Go struct tag; the field is left out", name)
 			continue
 		}
-		f := &Field{Name: fields.Unique(GoName(name)), JSONName: name, Required: required[name], OmitEmpty: !required[name]}
+		goName := GoName(name)
+		if n, err := b.goName(prop, fptr, ExtGoName); err != nil {
+			b.fail(err)
+		} else if n != "" {
+			goName = n
+		}
+		f := &Field{Name: fields.Unique(goName), JSONName: name, Required: required[name], OmitEmpty: !required[name]}
 		if prop != nil && prop.Value != nil {
 			f.Doc = schemaDoc(prop.Value)
 			f.Nullable = isNullable(prop.Value)
 		}
 		f.Type = b.typeOf(prop, t.Name+GoName(name), fptr)
 		f.Pointer = !f.Type.Nilable() && (!f.Required || f.Nullable)
+		if omit, set, err := b.flag(prop, fptr, ExtOmitEmpty); err != nil {
+			b.fail(err)
+		} else if set {
+			f.OmitEmpty = omit
+		}
+		if skip, _, err := b.flag(prop, fptr, ExtSkipOptionalPointer); err != nil {
+			b.fail(err)
+		} else if skip && !f.Required {
+			f.Pointer = false
+		}
 		t.Fields = append(t.Fields, f)
 	}
 }
@@ -527,4 +555,25 @@ func breakCycles(types []*Type) {
 			}
 		}
 	}
+}
+
+// external returns the x-go-type of ref, nil when it has none; a bad one
+// stops generation.
+func (b *builder) external(ref *openapi3.SchemaRef, ptr string) *GoType {
+	ext, err := b.externalType(ref, ptr)
+	if err != nil {
+		b.fail(err)
+		return nil
+	}
+	return ext
+}
+
+// typeName returns the name x-go-name or x-go-type-name gives a type, ""
+// for none; a bad one stops generation.
+func (b *builder) typeName(ref *openapi3.SchemaRef, ptr string) string {
+	n, err := b.goName(ref, ptr, ExtGoTypeName, ExtGoName)
+	if err != nil {
+		b.fail(err)
+	}
+	return n
 }

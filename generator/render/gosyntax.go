@@ -35,6 +35,8 @@ func goType(t *model.GoType) string {
 		return "[]" + goType(t.Elem)
 	case model.KindMap:
 		return "map[string]" + goType(t.Elem)
+	case model.KindExternal:
+		return t.External
 	}
 	return "any"
 }
@@ -334,4 +336,12 @@ func limited(rl *model.RateLimit) string {
 		return ""
 	}
 	return " Limited to " + rl.String() + "."
+}
+
+// importSpec writes one import of a type the spec names with x-go-type.
+func importSpec(imp model.GoImport) string {
+	if imp.Name != "" {
+		return imp.Name + " " + strconv.Quote(imp.Path)
+	}
+	return strconv.Quote(imp.Path)
 }

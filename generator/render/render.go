@@ -192,6 +192,7 @@ var funcs = template.FuncMap{
 	"param":     param,
 	"rateLimit": rateLimit,
 	"limited":   limited,
+	"import":    importSpec,
 }
 
 // comment builds a doc comment: "// name summary" then the spec's text,
