@@ -12,8 +12,9 @@ import (
 type StructDecoder struct {
 	Func string
 	Type *Type
-	// Fields are the struct's properties; Required are those that must be
-	// present, each with its Index in the seen bits.
+	// Fields are the struct's properties, each with its Index in the seen
+	// bits, which find repeated members and missing required ones;
+	// Required are those that must be present.
 	Fields   []*DecodeField
 	Required []*DecodeField
 	// SeenWords is the number of uint64 words of seen bits.
@@ -28,8 +29,7 @@ type StructDecoder struct {
 type DecodeField struct {
 	JSONName string
 	ReadOnly bool
-	// Index is the field's bit in the seen set when it is required; -1
-	// otherwise.
+	// Index is the field's bit in the seen set.
 	Index int
 	Value *DecodeValue
 }
@@ -182,12 +182,11 @@ func (ds *decoders) structDecoder(t *Type, s *openapi3.Schema, ptr string) *Stru
 	}
 	for _, f := range t.Fields {
 		ref := props[f.JSONName]
-		df := &DecodeField{JSONName: f.JSONName, Index: -1}
+		df := &DecodeField{JSONName: f.JSONName, Index: len(sd.Fields)}
 		if ref != nil && ref.Value != nil {
 			df.ReadOnly = ref.Value.ReadOnly
 		}
 		if required[f.JSONName] {
-			df.Index = len(sd.Required)
 			sd.Required = append(sd.Required, df)
 		}
 		df.Value = ds.value(ref, f.Type, f.Name, f.Pointer, ptr+"/properties/"+escapeToken(f.JSONName), 0)
@@ -208,12 +207,12 @@ func (ds *decoders) structDecoder(t *Type, s *openapi3.Schema, ptr string) *Stru
 	}
 	sort.Strings(extra)
 	for _, r := range extra {
-		df := &DecodeField{JSONName: r, Index: len(sd.Required)}
+		df := &DecodeField{JSONName: r, Index: len(sd.Fields)}
 		df.Value = &DecodeValue{Kind: DecodeSkip}
 		sd.Required = append(sd.Required, df)
 		sd.Fields = append(sd.Fields, df)
 	}
-	sd.SeenWords = (len(sd.Required) + 63) / 64
+	sd.SeenWords = (len(sd.Fields) + 63) / 64
 	return sd
 }
 

@@ -18,6 +18,9 @@ type ServeFunc func(w http.ResponseWriter, r *http.Request, principals auth.Prin
 type Route struct {
 	Op    auth.Operation
 	Serve ServeFunc
+	// Limit is the operation's rate limit; nil for none. NewRouter
+	// enforces it (see RateLimit).
+	Limit *RateLimit
 }
 
 // API is what a generated package hands NewRouter: its schemes with their
@@ -41,6 +44,7 @@ func NewRouter(cfg *Config, api API) (*Router, error) {
 	routes := api.Routes
 	rt := &Router{noSniff: cfg.NoSniff}
 	var missing *auth.MissingVerifierError
+	var limits *limiting // shared by the limited routes, made for the first
 	for _, route := range routes {
 		op := route.Op
 		req, err := auth.Compile(op, api.Schemes)
@@ -55,7 +59,11 @@ func NewRouter(cfg *Config, api API) (*Router, error) {
 		if route.Serve == nil {
 			return nil, fmt.Errorf("httpapi: operation %s has no serve function", op.ID)
 		}
-		if err := rt.Handle(op.Pattern, secured(cfg, req, route.Serve)); err != nil {
+		limit, err := newRouteLimit(cfg, &limits, op, route.Limit)
+		if err != nil {
+			return nil, err
+		}
+		if err := rt.Handle(op.Pattern, secured(cfg, req, limit, route.Serve)); err != nil {
 			return nil, err
 		}
 	}
@@ -105,21 +113,28 @@ func mergeMissing(all, mv *auth.MissingVerifierError) *auth.MissingVerifierError
 }
 
 // secured checks req before next runs: before any parameter is bound or
-// any byte of the body is read.
-func secured(cfg *Config, req *auth.Requirement, next ServeFunc) http.Handler {
-	if req.Public() {
+// any byte of the body is read. A limit by address is checked before req,
+// one by principal right after; limit is nil for none.
+func secured(cfg *Config, req *auth.Requirement, limit *routeLimit, next ServeFunc) http.Handler {
+	if req.Public() && limit == nil {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { next(w, r, nil) })
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !limit.before(w, r, cfg.ErrorWriter) {
+			return
+		}
 		principals, denial := cfg.Guard.Check(r, req)
 		if denial != nil {
 			cfg.ErrorWriter(w, r, denial)
 			return
 		}
+		if !limit.after(w, r, cfg.ErrorWriter, principals) {
+			return
+		}
 		if cfg.NoStore && principals != nil {
 			// An authenticated answer is this caller's alone. A generated
 			// answer that sets Cache-Control replaces this one.
-			w.Header().Set("Cache-Control", "no-store")
+			w.Header()["Cache-Control"] = noStore
 		}
 		next(w, r, principals)
 	})

@@ -24,11 +24,32 @@ func MediaType(r *http.Request) string {
 	if ct == "" {
 		return ""
 	}
+	if plainMediaType(ct) {
+		// The common case, "application/json", needs no parsing.
+		return ct
+	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return strings.ToLower(strings.TrimSpace(ct))
 	}
 	return mt
+}
+
+// plainMediaType reports whether ct is a lower-case type/subtype with no
+// parameters and nothing ParseMediaType would change.
+func plainMediaType(ct string) bool {
+	slash := 0
+	for i := 0; i < len(ct); i++ {
+		c := ct[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '.', c == '-', c == '+':
+		case c == '/':
+			slash++
+		default:
+			return false
+		}
+	}
+	return slash == 1 && ct[0] != '/' && ct[len(ct)-1] != '/'
 }
 
 // HasBody reports whether the request carries a body.
@@ -80,7 +101,7 @@ func LimitBody(w http.ResponseWriter, r *http.Request, limit int64) io.ReadClose
 
 // WriteJSON writes v as JSON with the given status and content type.
 func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) error {
-	w.Header().Set("Content-Type", contentType)
+	setContentType(w.Header(), contentType)
 	w.WriteHeader(status)
 	if err := json.NewEncoder(w).Encode(v); err != nil {
 		return fmt.Errorf("encode response: %w", err)
@@ -121,4 +142,22 @@ func WriteEmptyAnswer(w http.ResponseWriter, h http.Header, status int) error {
 	CopyHeaders(w, h)
 	w.WriteHeader(status)
 	return nil
+}
+
+// Header values the runtime sends again and again, shared: net/http never
+// writes into a header's value slice, and Header.Add copies on append.
+var (
+	applicationJSON = []string{"application/json"}
+	noSniff         = []string{"nosniff"}
+	noStore         = []string{"no-store"}
+)
+
+// setContentType sets the Content-Type of an answer without allocating
+// for the common JSON case.
+func setContentType(h http.Header, ct string) {
+	if ct == "application/json" {
+		h["Content-Type"] = applicationJSON
+		return
+	}
+	h.Set("Content-Type", ct)
 }

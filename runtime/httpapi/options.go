@@ -58,6 +58,18 @@ type Config struct {
 	// MaxProbes bounds how many times one request is tried against an
 	// alternative of a oneOf or anyOf; 0 means validate.DefaultMaxProbes.
 	MaxProbes int
+
+	// Rate limits (see ratelimit.go).
+
+	// Limiter keeps the state of operations' rate limits; nil means a
+	// MemoryLimiter per router. See WithLimiter.
+	Limiter Limiter
+	// LimiterFailure says how requests are answered when Limiter fails:
+	// FailClosed (the zero value) or FailOpen. See WithLimiterFailure.
+	LimiterFailure LimiterFailure
+	// ClientAddress returns the address a request is counted under by
+	// rate limits; nil means RemoteHost. See WithClientAddress.
+	ClientAddress func(r *http.Request) string
 }
 
 // Option configures a generated handler.

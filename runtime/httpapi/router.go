@@ -31,7 +31,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt.noSniff {
 		// Every answer, 404s and the handlers' own included: a browser
 		// must never guess a type other than the one declared.
-		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header()["X-Content-Type-Options"] = noSniff
 	}
 	if _, pattern := rt.mux.Handler(r); pattern == "" {
 		rt.mux.ServeHTTP(&problemWriter{ResponseWriter: w}, r)

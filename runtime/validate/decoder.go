@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -39,6 +40,13 @@ type Decoder struct {
 	// the next at the same depth.
 	frames []frame
 	depth  int
+	// segs locate the value that Skip or Value is reading below the path
+	// it was given: a decoder-owned stack rather than a chain of Paths,
+	// so that recursion keeps the callers' Paths on their stacks.
+	segs []seg
+
+	framesInline [8]frame
+	segsInline   [16]seg
 
 	slabs slabs
 }
@@ -52,7 +60,36 @@ func NewDecoder(data []byte, r *Report) *Decoder {
 		// the caller read data for this request and never writes it again.
 		s = unsafe.String(&data[0], len(data))
 	}
-	return &Decoder{s: s, R: r, maxDepth: r.maxDepth(), maxNumber: r.maxNumberLength()}
+	d := &Decoder{s: s, R: r, maxDepth: r.maxDepth(), maxNumber: r.maxNumberLength()}
+	d.frames, d.segs = d.framesInline[:0], d.segsInline[:0]
+	return d
+}
+
+// seg is one step below a path: a member name, or an index when key is
+// "" and index is not negative.
+type seg struct {
+	key   string
+	index int
+}
+
+// add records a violation at p followed by the current segments.
+func (d *Decoder) add(p *Path, rule, format string, args ...any) {
+	if len(d.segs) == 0 {
+		d.R.Add(p, rule, format, args...)
+		return
+	}
+	var b strings.Builder
+	p.write(&b)
+	for _, s := range d.segs {
+		b.WriteByte('/')
+		if s.index >= 0 {
+			b.WriteString(strconv.Itoa(s.index))
+		} else {
+			writeToken(&b, s.key)
+		}
+	}
+	q := Root(b.String())
+	d.R.Add(&q, rule, format, args...)
 }
 
 // errBudget stops a decoder that met a budget; the violation that says
@@ -82,7 +119,7 @@ func (d *Decoder) End() error {
 
 // exceed records a broken budget at p and stops decoding.
 func (d *Decoder) exceed(p *Path, rule, format string, args ...any) {
-	d.R.Add(p, rule, format, args...)
+	d.add(p, rule, format, args...)
 	if d.err == nil {
 		d.err = errBudget
 	}
@@ -91,7 +128,8 @@ func (d *Decoder) exceed(p *Path, rule, format string, args ...any) {
 
 // frame is one open object or array.
 type frame struct {
-	keys []string
+	inline [4]string
+	keys   []string
 	// set replaces keys once an object has many members, so that
 	// finding a repeated name costs constant time, not a scan.
 	set map[string]struct{}
@@ -136,7 +174,7 @@ func (d *Decoder) push(p *Path) bool {
 		d.frames = append(d.frames, frame{})
 	}
 	f := &d.frames[d.depth]
-	f.keys = f.keys[:0]
+	f.keys = f.inline[:0]
 	// A map is dropped rather than cleared: clearing costs its capacity,
 	// which one large object would otherwise impose on every later one.
 	f.set = nil
@@ -290,6 +328,17 @@ func (d *Decoder) failed(msg string) bool {
 // Key reads a member name and its colon, in the object at p. A name the
 // object repeats is a duplicateKey violation at the member.
 func (d *Decoder) Key(p *Path) string {
+	k := d.Member()
+	if d.err == nil {
+		d.Unknown(p, k)
+	}
+	return k
+}
+
+// Member reads a member name and its colon, for a struct decoder that
+// tracks its known members' repeats itself (see Repeated) and hands the
+// others to Unknown.
+func (d *Decoder) Member() string {
 	if d.peek() != '"' {
 		d.fail("expected a property name")
 		return ""
@@ -300,11 +349,22 @@ func (d *Decoder) Key(p *Path) string {
 		return ""
 	}
 	d.i++
-	if d.depth > 0 && d.frames[d.depth-1].add(k) {
-		q := p.Key(k)
-		d.R.Add(&q, "duplicateKey", "member name repeats an earlier one")
-	}
 	return k
+}
+
+// Repeated records that member key of the object at p repeats an
+// earlier one: a duplicateKey violation.
+func (d *Decoder) Repeated(p *Path, key string) {
+	q := p.Key(key)
+	d.R.Add(&q, "duplicateKey", "member name repeats an earlier one")
+}
+
+// Unknown records member key of the object at p, which its decoder does
+// not know, and reports it when the object repeats it.
+func (d *Decoder) Unknown(p *Path, key string) {
+	if d.depth > 0 && d.frames[d.depth-1].add(key) {
+		d.Repeated(p, key)
+	}
 }
 
 // String reads a string.
@@ -355,7 +415,7 @@ func (d *Decoder) number(p *Path) (string, bool) {
 		return "", false
 	}
 	if len(text) > d.maxNumber {
-		d.R.Add(p, "maxNumberLength", "number literal of %d bytes, longer than %d", len(text), d.maxNumber)
+		d.add(p, "maxNumberLength", "number literal of %d bytes, longer than %d", len(text), d.maxNumber)
 		return "", false
 	}
 	return text, true
@@ -441,12 +501,16 @@ func (d *Decoder) value(p *Path, build bool) any {
 			return m
 		}
 		for d.err == nil {
-			k := d.Key(p)
+			k := d.Member()
 			if d.err != nil {
 				return m
 			}
-			q := p.Key(k)
-			x := d.value(&q, build)
+			d.segs = append(d.segs, seg{key: k, index: -1})
+			if d.frames[d.depth-1].add(k) {
+				d.add(p, "duplicateKey", "member name repeats an earlier one")
+			}
+			x := d.value(p, build)
+			d.segs = d.segs[:len(d.segs)-1]
 			if build {
 				m[k] = x
 			}
@@ -478,8 +542,9 @@ func (d *Decoder) value(p *Path, build bool) any {
 			return a
 		}
 		for n := 0; d.err == nil; n++ {
-			q := p.Index(n)
-			x := d.value(&q, build)
+			d.segs = append(d.segs, seg{index: n})
+			x := d.value(p, build)
+			d.segs = d.segs[:len(d.segs)-1]
 			if build {
 				a = append(a, x)
 			}

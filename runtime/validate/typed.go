@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"unsafe"
 )
 
 // DecodeRaw reads the next value, at p, checks it with check (when not
@@ -23,11 +24,7 @@ func (d *Decoder) DecodeRaw(p *Path, check Func, target any) {
 	}
 	raw := d.s[start:d.i]
 	if check != nil {
-		// A validator is called through a function value, which the
-		// compiler must assume keeps its path: hand it a detached copy, so
-		// that the caller's paths stay on the stack.
-		detached := Root(p.String())
-		check(d.R, &detached, v)
+		check(d.R, p, v)
 		if d.R.count() > before {
 			return
 		}
@@ -35,8 +32,9 @@ func (d *Decoder) DecodeRaw(p *Path, check Func, target any) {
 	var err error
 	if u, ok := target.(json.Unmarshaler); ok {
 		// A type that decodes itself (a generated union) keeps the text,
-		// and decodes it exactly when asked.
-		err = u.UnmarshalJSON([]byte(raw))
+		// and decodes it exactly when asked. By json.Unmarshaler's contract
+		// it copies what it keeps, so it may see the request's own bytes.
+		err = u.UnmarshalJSON(unsafe.Slice(unsafe.StringData(raw), len(raw)))
 	} else {
 		err = Assign(v, target)
 	}

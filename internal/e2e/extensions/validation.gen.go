@@ -90,13 +90,19 @@ func decodeTransfer(d *validate.Decoder, p *validate.Path, v *Transfer) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "amount":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
 			seen[0] |= 1 << 0
 			q := p.Key(key)
 			d.DecodeRaw(&q, validateMoney, &v.Amount)
 		case "code":
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
 			seen[0] |= 1 << 1
 			q := p.Key(key)
 			if d.Null() {
@@ -108,9 +114,17 @@ func decodeTransfer(d *validate.Decoder, p *validate.Path, v *Transfer) {
 				}
 			}
 		case "fee":
+			if seen[0]&(1<<2) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 2
 			q := p.Key(key)
 			d.DecodeRaw(&q, validateMoney, &v.Fee)
 		case "memo":
+			if seen[0]&(1<<3) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 3
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -120,6 +134,10 @@ func decodeTransfer(d *validate.Decoder, p *validate.Path, v *Transfer) {
 				}
 			}
 		case "note":
+			if seen[0]&(1<<4) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 4
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -129,7 +147,10 @@ func decodeTransfer(d *validate.Decoder, p *validate.Path, v *Transfer) {
 				}
 			}
 		case "reference":
-			seen[0] |= 1 << 2
+			if seen[0]&(1<<5) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 5
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -141,6 +162,7 @@ func decodeTransfer(d *validate.Decoder, p *validate.Path, v *Transfer) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
@@ -156,7 +178,7 @@ func decodeTransfer(d *validate.Decoder, p *validate.Path, v *Transfer) {
 	if seen[0]&(1<<1) == 0 {
 		d.R.Required(p, "code")
 	}
-	if seen[0]&(1<<2) == 0 {
+	if seen[0]&(1<<5) == 0 {
 		d.R.Required(p, "reference")
 	}
 }

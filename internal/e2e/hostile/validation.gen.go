@@ -380,9 +380,13 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "amount":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 0
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected number, got null")
@@ -393,9 +397,17 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 				}
 			}
 		case "attributes":
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 1
 			q := p.Key(key)
 			d.DecodeRaw(&q, checkObject, &v.Attributes)
 		case "card":
+			if seen[0]&(1<<2) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 2
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected object, got null")
@@ -405,6 +417,10 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 				v.Card = x
 			}
 		case "labels":
+			if seen[0]&(1<<3) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 3
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected object, got null")
@@ -435,11 +451,19 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 				}
 			}
 		case "payment":
+			if seen[0]&(1<<4) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 4
 			q := p.Key(key)
 			x := new(Payment)
 			d.DecodeRaw(&q, validatePayment, x)
 			v.Payment = x
 		case "scores":
+			if seen[0]&(1<<5) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 5
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected array, got null")
@@ -471,6 +495,10 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 				}
 			}
 		case "tags":
+			if seen[0]&(1<<6) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 6
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected array, got null")
@@ -501,7 +529,10 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 				}
 			}
 		case "title":
-			seen[0] |= 1 << 0
+			if seen[0]&(1<<7) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 7
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -512,6 +543,10 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 				}
 			}
 		case "tree":
+			if seen[0]&(1<<8) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 8
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected object, got null")
@@ -522,6 +557,7 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			d.R.Add(&q, "additionalProperties", "unknown property")
 			d.Skip(&q)
 		}
@@ -529,7 +565,7 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 	if d.Err() != nil {
 		return
 	}
-	if seen[0]&(1<<0) == 0 {
+	if seen[0]&(1<<7) == 0 {
 		d.R.Required(p, "title")
 	}
 }
@@ -541,9 +577,12 @@ func decodeCard(d *validate.Decoder, p *validate.Path, v *Card) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "last4":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
 			seen[0] |= 1 << 0
 			q := p.Key(key)
 			if d.Null() {
@@ -555,11 +594,15 @@ func decodeCard(d *validate.Decoder, p *validate.Path, v *Card) {
 				}
 			}
 		case "method":
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
 			seen[0] |= 1 << 1
 			q := p.Key(key)
 			d.DecodeRaw(&q, validateCardMethod, &v.Method)
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
@@ -584,9 +627,13 @@ func decodeNode(d *validate.Decoder, p *validate.Path, v *Node) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "children":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 0
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected array, got null")
@@ -608,7 +655,10 @@ func decodeNode(d *validate.Decoder, p *validate.Path, v *Node) {
 				}
 			}
 		case "name":
-			seen[0] |= 1 << 0
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 1
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -619,6 +669,7 @@ func decodeNode(d *validate.Decoder, p *validate.Path, v *Node) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
@@ -628,7 +679,7 @@ func decodeNode(d *validate.Decoder, p *validate.Path, v *Node) {
 	if d.Err() != nil {
 		return
 	}
-	if seen[0]&(1<<0) == 0 {
+	if seen[0]&(1<<1) == 0 {
 		d.R.Required(p, "name")
 	}
 }

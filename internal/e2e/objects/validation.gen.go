@@ -204,9 +204,13 @@ func decodeItem(d *validate.Decoder, p *validate.Path, v *Item) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "id":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 0
 			q := p.Key(key)
 			d.R.ReadOnly(&q)
 			if d.Null() {
@@ -218,7 +222,10 @@ func decodeItem(d *validate.Decoder, p *validate.Path, v *Item) {
 				}
 			}
 		case "name":
-			seen[0] |= 1 << 0
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 1
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -229,6 +236,10 @@ func decodeItem(d *validate.Decoder, p *validate.Path, v *Item) {
 				}
 			}
 		case "owner":
+			if seen[0]&(1<<2) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 2
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -239,6 +250,7 @@ func decodeItem(d *validate.Decoder, p *validate.Path, v *Item) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
@@ -248,7 +260,7 @@ func decodeItem(d *validate.Decoder, p *validate.Path, v *Item) {
 	if d.Err() != nil {
 		return
 	}
-	if seen[0]&(1<<0) == 0 {
+	if seen[0]&(1<<1) == 0 {
 		d.R.Required(p, "name")
 	}
 }

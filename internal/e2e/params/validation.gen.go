@@ -111,10 +111,15 @@ func decodePoint(d *validate.Decoder, p *validate.Path, v *Point) {
 	if !d.ObjectStart(p) {
 		return
 	}
+	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "x":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 0
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected integer, got null")
@@ -125,6 +130,10 @@ func decodePoint(d *validate.Decoder, p *validate.Path, v *Point) {
 				}
 			}
 		case "y":
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 1
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected integer, got null")
@@ -136,6 +145,7 @@ func decodePoint(d *validate.Decoder, p *validate.Path, v *Point) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}

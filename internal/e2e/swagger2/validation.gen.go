@@ -80,9 +80,13 @@ func decodeNote(d *validate.Decoder, p *validate.Path, v *Note) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "id":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 0
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -92,6 +96,10 @@ func decodeNote(d *validate.Decoder, p *validate.Path, v *Note) {
 				}
 			}
 		case "tags":
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 1
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected array, got null")
@@ -115,7 +123,10 @@ func decodeNote(d *validate.Decoder, p *validate.Path, v *Note) {
 				}
 			}
 		case "text":
-			seen[0] |= 1 << 0
+			if seen[0]&(1<<2) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 2
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -126,6 +137,7 @@ func decodeNote(d *validate.Decoder, p *validate.Path, v *Note) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
@@ -135,7 +147,7 @@ func decodeNote(d *validate.Decoder, p *validate.Path, v *Note) {
 	if d.Err() != nil {
 		return
 	}
-	if seen[0]&(1<<0) == 0 {
+	if seen[0]&(1<<2) == 0 {
 		d.R.Required(p, "text")
 	}
 }

@@ -460,9 +460,13 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "age":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 0
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected integer, got null")
@@ -473,10 +477,17 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		case "attributes":
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 1
 			q := p.Key(key)
 			d.DecodeRaw(&q, checkObject, &v.Attributes)
 		case "born":
-			seen[0] |= 1 << 0
+			if seen[0]&(1<<2) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 2
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -491,6 +502,10 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		case "chip":
+			if seen[0]&(1<<3) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 3
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected integer, got null")
@@ -501,6 +516,10 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		case "collar":
+			if seen[0]&(1<<4) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 4
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected object, got null")
@@ -510,6 +529,10 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				v.Collar = x
 			}
 		case "height":
+			if seen[0]&(1<<5) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 5
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected number, got null")
@@ -520,7 +543,10 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		case "id":
-			seen[0] |= 1 << 1
+			if seen[0]&(1<<6) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 6
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -534,6 +560,10 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		case "labels":
+			if seen[0]&(1<<7) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 7
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected object, got null")
@@ -557,7 +587,10 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		case "name":
-			seen[0] |= 1 << 2
+			if seen[0]&(1<<8) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 8
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -567,6 +600,10 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		case "nickname":
+			if seen[0]&(1<<9) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 9
 			q := p.Key(key)
 			if d.Null() {
 				v.Nickname = nil
@@ -576,6 +613,10 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		case "owner":
+			if seen[0]&(1<<10) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 10
 			q := p.Key(key)
 			if d.Null() {
 				v.Owner = nil
@@ -585,9 +626,17 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		case "photo":
+			if seen[0]&(1<<11) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 11
 			q := p.Key(key)
 			d.DecodeRaw(&q, checkString, &v.Photo)
 		case "signature":
+			if seen[0]&(1<<12) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 12
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -597,7 +646,10 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		case "status":
-			seen[0] |= 1 << 3
+			if seen[0]&(1<<13) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 13
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -612,6 +664,10 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		case "tag":
+			if seen[0]&(1<<14) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 14
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -621,6 +677,10 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		case "toys":
+			if seen[0]&(1<<15) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 15
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected array, got null")
@@ -642,6 +702,10 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		case "updated":
+			if seen[0]&(1<<16) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 16
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -656,6 +720,10 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 				}
 			}
 		case "weight":
+			if seen[0]&(1<<17) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 17
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected number, got null")
@@ -667,6 +735,7 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
@@ -676,16 +745,16 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 	if d.Err() != nil {
 		return
 	}
-	if seen[0]&(1<<0) == 0 {
+	if seen[0]&(1<<2) == 0 {
 		d.R.Required(p, "born")
 	}
-	if seen[0]&(1<<1) == 0 {
+	if seen[0]&(1<<6) == 0 {
 		d.R.Required(p, "id")
 	}
-	if seen[0]&(1<<2) == 0 {
+	if seen[0]&(1<<8) == 0 {
 		d.R.Required(p, "name")
 	}
-	if seen[0]&(1<<3) == 0 {
+	if seen[0]&(1<<13) == 0 {
 		d.R.Required(p, "status")
 	}
 }
@@ -695,10 +764,15 @@ func decodePetCollar(d *validate.Decoder, p *validate.Path, v *PetCollar) {
 	if !d.ObjectStart(p) {
 		return
 	}
+	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "color":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 0
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -714,6 +788,10 @@ func decodePetCollar(d *validate.Decoder, p *validate.Path, v *PetCollar) {
 				}
 			}
 		case "size":
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 1
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected integer, got null")
@@ -730,6 +808,7 @@ func decodePetCollar(d *validate.Decoder, p *validate.Path, v *PetCollar) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
@@ -748,9 +827,12 @@ func decodeToy(d *validate.Decoder, p *validate.Path, v *Toy) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "name":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
 			seen[0] |= 1 << 0
 			q := p.Key(key)
 			if d.Null() {
@@ -761,6 +843,9 @@ func decodeToy(d *validate.Decoder, p *validate.Path, v *Toy) {
 				}
 			}
 		case "squeaks":
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
 			seen[0] |= 1 << 1
 			q := p.Key(key)
 			if d.Null() {
@@ -772,6 +857,7 @@ func decodeToy(d *validate.Decoder, p *validate.Path, v *Toy) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
@@ -796,9 +882,13 @@ func decodeTree(d *validate.Decoder, p *validate.Path, v *Tree) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "children":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 0
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected array, got null")
@@ -820,6 +910,10 @@ func decodeTree(d *validate.Decoder, p *validate.Path, v *Tree) {
 				}
 			}
 		case "forest":
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 1
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected object, got null")
@@ -829,7 +923,10 @@ func decodeTree(d *validate.Decoder, p *validate.Path, v *Tree) {
 				v.Forest = x
 			}
 		case "left":
-			seen[0] |= 1 << 0
+			if seen[0]&(1<<2) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 2
 			q := p.Key(key)
 			if d.Null() {
 				v.Left = nil
@@ -839,7 +936,10 @@ func decodeTree(d *validate.Decoder, p *validate.Path, v *Tree) {
 				v.Left = x
 			}
 		case "value":
-			seen[0] |= 1 << 1
+			if seen[0]&(1<<3) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 3
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected integer, got null")
@@ -851,6 +951,7 @@ func decodeTree(d *validate.Decoder, p *validate.Path, v *Tree) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
@@ -860,10 +961,10 @@ func decodeTree(d *validate.Decoder, p *validate.Path, v *Tree) {
 	if d.Err() != nil {
 		return
 	}
-	if seen[0]&(1<<0) == 0 {
+	if seen[0]&(1<<2) == 0 {
 		d.R.Required(p, "left")
 	}
-	if seen[0]&(1<<1) == 0 {
+	if seen[0]&(1<<3) == 0 {
 		d.R.Required(p, "value")
 	}
 }
@@ -875,9 +976,12 @@ func decodeForest(d *validate.Decoder, p *validate.Path, v *Forest) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "root":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
 			seen[0] |= 1 << 0
 			q := p.Key(key)
 			if d.Null() {
@@ -887,6 +991,7 @@ func decodeForest(d *validate.Decoder, p *validate.Path, v *Forest) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}

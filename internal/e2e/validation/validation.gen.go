@@ -579,15 +579,22 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "contact":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 0
 			q := p.Key(key)
 			x := new(OrderContact)
 			d.DecodeRaw(&q, validateOrderContact, x)
 			v.Contact = x
 		case "createdAt":
-			seen[0] |= 1 << 0
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 1
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -601,7 +608,10 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 				}
 			}
 		case "customer":
-			seen[0] |= 1 << 1
+			if seen[0]&(1<<2) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 2
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected object, got null")
@@ -609,6 +619,10 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 				decodeCustomer(d, &q, &v.Customer)
 			}
 		case "deliveryDate":
+			if seen[0]&(1<<3) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 3
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -624,6 +638,10 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 				}
 			}
 		case "discount":
+			if seen[0]&(1<<4) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 4
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected number, got null")
@@ -634,6 +652,10 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 				}
 			}
 		case "id":
+			if seen[0]&(1<<5) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 5
 			q := p.Key(key)
 			d.R.ReadOnly(&q)
 			if d.Null() {
@@ -649,7 +671,10 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 				}
 			}
 		case "items":
-			seen[0] |= 1 << 2
+			if seen[0]&(1<<6) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 6
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected array, got null")
@@ -677,6 +702,10 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 				}
 			}
 		case "metadata":
+			if seen[0]&(1<<7) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 7
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected object, got null")
@@ -707,6 +736,10 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 				}
 			}
 		case "note":
+			if seen[0]&(1<<8) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 8
 			q := p.Key(key)
 			if d.Null() {
 				v.Note = nil
@@ -717,11 +750,19 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 				}
 			}
 		case "payment":
+			if seen[0]&(1<<9) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 9
 			q := p.Key(key)
 			x := new(Payment)
 			d.DecodeRaw(&q, validatePayment, x)
 			v.Payment = x
 		case "reference":
+			if seen[0]&(1<<10) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 10
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -732,7 +773,10 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 				}
 			}
 		case "status":
-			seen[0] |= 1 << 3
+			if seen[0]&(1<<11) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 11
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -747,6 +791,10 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 				}
 			}
 		case "tags":
+			if seen[0]&(1<<12) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 12
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected array, got null")
@@ -779,6 +827,7 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			d.R.Add(&q, "additionalProperties", "unknown property")
 			d.Skip(&q)
 		}
@@ -786,16 +835,16 @@ func decodeOrder(d *validate.Decoder, p *validate.Path, v *Order) {
 	if d.Err() != nil {
 		return
 	}
-	if seen[0]&(1<<0) == 0 {
+	if seen[0]&(1<<1) == 0 {
 		d.R.Required(p, "createdAt")
 	}
-	if seen[0]&(1<<1) == 0 {
+	if seen[0]&(1<<2) == 0 {
 		d.R.Required(p, "customer")
 	}
-	if seen[0]&(1<<2) == 0 {
+	if seen[0]&(1<<6) == 0 {
 		d.R.Required(p, "items")
 	}
-	if seen[0]&(1<<3) == 0 {
+	if seen[0]&(1<<11) == 0 {
 		d.R.Required(p, "status")
 	}
 }
@@ -807,9 +856,13 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "account":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 0
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected integer, got null")
@@ -820,6 +873,10 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 				}
 			}
 		case "avatar":
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 1
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -829,7 +886,10 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 				}
 			}
 		case "email":
-			seen[0] |= 1 << 0
+			if seen[0]&(1<<2) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 2
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -840,6 +900,10 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 				}
 			}
 		case "host":
+			if seen[0]&(1<<3) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 3
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -850,6 +914,10 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 				}
 			}
 		case "ip":
+			if seen[0]&(1<<4) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 4
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -860,6 +928,10 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 				}
 			}
 		case "ip6":
+			if seen[0]&(1<<5) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 5
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -870,7 +942,10 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 				}
 			}
 		case "name":
-			seen[0] |= 1 << 1
+			if seen[0]&(1<<6) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 6
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -881,6 +956,10 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 				}
 			}
 		case "since":
+			if seen[0]&(1<<7) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 7
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -896,6 +975,10 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 				}
 			}
 		case "website":
+			if seen[0]&(1<<8) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 8
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
@@ -907,6 +990,7 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
@@ -916,10 +1000,10 @@ func decodeCustomer(d *validate.Decoder, p *validate.Path, v *Customer) {
 	if d.Err() != nil {
 		return
 	}
-	if seen[0]&(1<<0) == 0 {
+	if seen[0]&(1<<2) == 0 {
 		d.R.Required(p, "email")
 	}
-	if seen[0]&(1<<1) == 0 {
+	if seen[0]&(1<<6) == 0 {
 		d.R.Required(p, "name")
 	}
 }
@@ -931,9 +1015,12 @@ func decodeLineItem(d *validate.Decoder, p *validate.Path, v *LineItem) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "price":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
 			seen[0] |= 1 << 0
 			q := p.Key(key)
 			if d.Null() {
@@ -945,6 +1032,9 @@ func decodeLineItem(d *validate.Decoder, p *validate.Path, v *LineItem) {
 				}
 			}
 		case "quantity":
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
 			seen[0] |= 1 << 1
 			q := p.Key(key)
 			if d.Null() {
@@ -956,6 +1046,9 @@ func decodeLineItem(d *validate.Decoder, p *validate.Path, v *LineItem) {
 				}
 			}
 		case "sku":
+			if seen[0]&(1<<2) != 0 {
+				d.Repeated(p, key)
+			}
 			seen[0] |= 1 << 2
 			q := p.Key(key)
 			if d.Null() {
@@ -967,6 +1060,10 @@ func decodeLineItem(d *validate.Decoder, p *validate.Path, v *LineItem) {
 				}
 			}
 		case "weight":
+			if seen[0]&(1<<3) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 3
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected integer, got null")
@@ -978,6 +1075,7 @@ func decodeLineItem(d *validate.Decoder, p *validate.Path, v *LineItem) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}

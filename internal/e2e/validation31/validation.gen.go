@@ -65,17 +65,27 @@ func decodeAddMeasurementRequestBody(d *validate.Decoder, p *validate.Path, v *A
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "label":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
 			seen[0] |= 1 << 0
 			q := p.Key(key)
 			d.DecodeRaw(&q, checkIntegerOrString, &v.Label)
 		case "unit":
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 1
 			q := p.Key(key)
 			d.DecodeRaw(&q, validateAddMeasurementRequestBodyUnit, &v.Unit)
 		case "value":
-			seen[0] |= 1 << 1
+			if seen[0]&(1<<2) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 2
 			q := p.Key(key)
 			if d.Null() {
 				v.Value = nil
@@ -87,6 +97,7 @@ func decodeAddMeasurementRequestBody(d *validate.Decoder, p *validate.Path, v *A
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
@@ -99,7 +110,7 @@ func decodeAddMeasurementRequestBody(d *validate.Decoder, p *validate.Path, v *A
 	if seen[0]&(1<<0) == 0 {
 		d.R.Required(p, "label")
 	}
-	if seen[0]&(1<<1) == 0 {
+	if seen[0]&(1<<2) == 0 {
 		d.R.Required(p, "value")
 	}
 }
