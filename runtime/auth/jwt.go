@@ -99,10 +99,39 @@ type JWTConfig struct {
 	// cached keys stay in use. The default is one hour.
 	RefreshInterval time.Duration
 
+	// Revocation, when set, is asked about every token that passes the
+	// other checks, by its "jti" and "sid" claims: a token it reports
+	// revoked is refused with an error matching ErrTokenRevoked. The check
+	// fails closed: a token without a string "jti" claim, or one that
+	// Revocation answers with an error, is refused too. Set it to the
+	// store of the issuer whose tokens are verified (an issuer.Store, such
+	// as a redisstore.Store on the issuer's Redis and key prefix) so that
+	// a token revoked there is refused here before it expires.
+	Revocation RevocationChecker
+
 	// Now returns the current time; it defaults to time.Now and is meant
 	// for tests.
 	Now func() time.Time
 }
+
+// RevocationChecker tells a verifier whether a token that is otherwise
+// valid has been revoked before its expiry. The stores of runtime/issuer
+// implement it (issuer.MemoryStore, and redisstore.Store, which services
+// other than the issuer can share), and so does anything that keeps a
+// revocation list. Implementations must be safe for concurrent use.
+type RevocationChecker interface {
+	// Revoked reports whether the token with JWT ID jti, or every token
+	// of the session sid, has been revoked. sid is the token's "sid"
+	// claim, "" when it has none; runtime/issuer puts there the refresh
+	// token family an access token was issued from, which is revoked as
+	// a whole when one of its refresh tokens is revoked or reused. An
+	// error means that the answer is unknown, and the token is refused.
+	Revoked(ctx context.Context, jti, sid string) (bool, error)
+}
+
+// ErrTokenRevoked is what a JWT verifier's Verify returns, wrapped, when
+// JWTConfig.Revocation reports the token revoked.
+var ErrTokenRevoked = errors.New("auth: jwt: token revoked")
 
 // Defaults of JWTConfig's fields.
 const (
@@ -125,6 +154,8 @@ var (
 	errJWTKeyMismatch = errors.New("auth: jwt: the key for the token's key id does not accept the token's algorithm")
 	errJWTAmbiguous   = errors.New("auth: jwt: token has no key id and no single key accepts its algorithm")
 	errJWTSubject     = errors.New("auth: jwt: \"sub\" claim is not a string")
+	errJWTNoJTI       = errors.New("auth: jwt: token has no string \"jti\" claim, so its revocation cannot be checked")
+	errJWTSessionType = errors.New("auth: jwt: \"sid\" claim is not a string")
 )
 
 // jwtVerifier is the Verifier NewJWT returns. Exactly one of hmac, static
@@ -138,6 +169,7 @@ type jwtVerifier struct {
 	adoptIss  bool // check "iss" against the issuer discovered by remote
 	maxBytes  int
 	scopePath []string
+	revoked   RevocationChecker
 }
 
 // NewJWT returns a Verifier of JSON Web Tokens (RFC 7519) signed with JWS
@@ -151,7 +183,7 @@ type jwtVerifier struct {
 // headers are ignored, never fetched. The principal's Claims are the
 // token's claims.
 func NewJWT(cfg JWTConfig) (Verifier, error) {
-	v := &jwtVerifier{maxBytes: cfg.MaxTokenBytes}
+	v := &jwtVerifier{maxBytes: cfg.MaxTokenBytes, revoked: cfg.Revocation}
 	if v.maxBytes < 0 {
 		return nil, fmt.Errorf("auth: jwt: MaxTokenBytes %d is negative", cfg.MaxTokenBytes)
 	}
@@ -333,7 +365,36 @@ func (v *jwtVerifier) Verify(ctx context.Context, c Credential) (*Principal, err
 	if err != nil {
 		return nil, err
 	}
+	// Last, as it may ask a remote store: every local check has passed.
+	if v.revoked != nil {
+		if err := v.checkRevoked(ctx, claims); err != nil {
+			return nil, err
+		}
+	}
 	return &Principal{Subject: sub, Scheme: c.Scheme, Scopes: scopes, Claims: claims}, nil
+}
+
+// checkRevoked asks JWTConfig.Revocation about a token whose signature and
+// claims are valid, failing closed.
+func (v *jwtVerifier) checkRevoked(ctx context.Context, claims jwt.MapClaims) error {
+	jti, ok := claims["jti"].(string)
+	if !ok || jti == "" {
+		return errJWTNoJTI
+	}
+	var sid string
+	if raw, present := claims["sid"]; present {
+		if sid, ok = raw.(string); !ok {
+			return errJWTSessionType
+		}
+	}
+	revoked, err := v.revoked.Revoked(ctx, jti, sid)
+	if err != nil {
+		return fmt.Errorf("auth: jwt: revocation check: %w", err)
+	}
+	if revoked {
+		return ErrTokenRevoked
+	}
+	return nil
 }
 
 // keyFor is the jwt.Keyfunc: it runs after the header is decoded and before

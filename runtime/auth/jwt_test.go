@@ -8,6 +8,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -474,5 +475,74 @@ func BenchmarkJWTParseBare(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// revocationList is a RevocationChecker over fixed sets, recording what it
+// is asked.
+type revocationList struct {
+	jtis, sids map[string]bool
+	err        error
+	asked      [][2]string
+}
+
+func (l *revocationList) Revoked(_ context.Context, jti, sid string) (bool, error) {
+	l.asked = append(l.asked, [2]string{jti, sid})
+	if l.err != nil {
+		return false, l.err
+	}
+	return l.jtis[jti] || (sid != "" && l.sids[sid]), nil
+}
+
+func TestJWTRevocation(t *testing.T) {
+	k := testKeys()
+	list := &revocationList{jtis: map[string]bool{"gone": true}, sids: map[string]bool{"fam-gone": true}}
+	cfg := staticConfig()
+	cfg.Revocation = list
+	v := newJWT(t, cfg)
+	token := func(mutate func(jwt.MapClaims)) string {
+		c := validClaims()
+		c["jti"] = "live"
+		mutate(c)
+		return sign(t, jwt.SigningMethodEdDSA, k.ed, "ed", c, nil)
+	}
+
+	mustAccept(t, v, token(func(jwt.MapClaims) {}))
+	mustAccept(t, v, token(func(c jwt.MapClaims) { c["sid"] = "fam-live" }))
+	if want := [][2]string{{"live", ""}, {"live", "fam-live"}}; !slices.Equal(list.asked, want) {
+		t.Errorf("asked %v, want %v", list.asked, want)
+	}
+	for name, tok := range map[string]string{
+		"revoked jti":    token(func(c jwt.MapClaims) { c["jti"] = "gone" }),
+		"revoked family": token(func(c jwt.MapClaims) { c["sid"] = "fam-gone" }),
+	} {
+		if err := mustReject(t, v, tok); !errors.Is(err, ErrTokenRevoked) {
+			t.Errorf("%s: %v, want ErrTokenRevoked", name, err)
+		}
+	}
+	// Fail closed: what cannot be checked is refused.
+	list.asked = nil
+	for name, tok := range map[string]string{
+		"no jti":         token(func(c jwt.MapClaims) { delete(c, "jti") }),
+		"empty jti":      token(func(c jwt.MapClaims) { c["jti"] = "" }),
+		"jti not string": token(func(c jwt.MapClaims) { c["jti"] = 7 }),
+		"sid not string": token(func(c jwt.MapClaims) { c["sid"] = []string{"fam-gone"} }),
+	} {
+		if err := mustReject(t, v, tok); errors.Is(err, ErrTokenRevoked) {
+			t.Errorf("%s: %v, want another error", name, err)
+		}
+	}
+	if len(list.asked) != 0 {
+		t.Errorf("the checker was asked about tokens it cannot check: %v", list.asked)
+	}
+	list.err = errors.New("store down")
+	if err := mustReject(t, v, token(func(jwt.MapClaims) {})); !errors.Is(err, list.err) {
+		t.Errorf("checker error: %v, want it wrapped", err)
+	}
+	// A token that fails the other checks never reaches the checker.
+	list.err, list.asked = nil, nil
+	mustReject(t, v, token(func(c jwt.MapClaims) { c["exp"] = testNow.Add(-time.Hour).Unix() }))
+	if len(list.asked) != 0 {
+		t.Errorf("an expired token was looked up: %v", list.asked)
 	}
 }

@@ -64,6 +64,13 @@ func (t thenIssuer) TokenHandler() http.Handler { return t.ti.TokenHandler() }
 // Routes are the wrapped issuer's endpoints.
 func (t thenIssuer) Routes() []Route { return t.ti.Routes() }
 
+// MountKey is the wrapped issuer's key: a scheme verified by the issuer and
+// one verified by a check stacked on it share the issuer's endpoints.
+func (t thenIssuer) MountKey() string { return t.ti.MountKey() }
+
+// Mount mounts the wrapped issuer.
+func (t thenIssuer) Mount(tokenPaths []string) ([]Route, error) { return t.ti.Mount(tokenPaths) }
+
 // ForbiddenError refuses a principal whose credential is valid but who may
 // not use the API at all, such as a disabled user: the request is answered
 // 403, with no challenge to present another token.

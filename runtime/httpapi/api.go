@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/securegen/securegen/runtime/auth"
 )
@@ -70,26 +71,58 @@ func NewRouter(cfg *Config, api API) (*Router, error) {
 	if missing != nil {
 		return nil, missing
 	}
+	if err := mountIssuers(rt, api); err != nil {
+		return nil, err
+	}
+	return rt, nil
+}
+
+// mountIssuers mounts each auth.TokenIssuer once, at the token paths of
+// every scheme it verifies: schemes that share an issuer and a tokenUrl
+// (a password and a client-credentials flow, say) mount it once, and the
+// issuer learns where it is mounted, so that its metadata names the
+// spec's tokenUrl. Issuers are grouped by MountKey because a wrapped
+// verifier (auth.Then) cannot be compared.
+func mountIssuers(rt *Router, api API) error {
+	type issuerMount struct {
+		ti      auth.TokenIssuer
+		schemes []string
+		paths   []string
+	}
+	var mounts []*issuerMount
+	byKey := map[string]*issuerMount{}
 	for _, s := range api.Schemes {
 		ti, ok := s.Verifier.(auth.TokenIssuer)
-		if !ok {
+		paths := api.TokenPaths[s.Name]
+		if !ok || len(paths) == 0 {
 			continue
 		}
-		for _, p := range api.TokenPaths[s.Name] {
-			if err := rt.Handle("POST "+p, ti.TokenHandler()); err != nil {
-				return nil, fmt.Errorf("mount token endpoint of %s: %w", s.Name, err)
-			}
+		m := byKey[ti.MountKey()]
+		if m == nil {
+			m = &issuerMount{ti: ti}
+			byKey[ti.MountKey()] = m
+			mounts = append(mounts, m)
 		}
-		if len(api.TokenPaths[s.Name]) == 0 {
-			continue
-		}
-		for _, route := range ti.Routes() {
-			if err := rt.Handle(route.Pattern, route.Handler); err != nil {
-				return nil, fmt.Errorf("mount endpoint of %s: %w", s.Name, err)
+		m.schemes = append(m.schemes, s.Name)
+		for _, p := range paths {
+			if !slices.Contains(m.paths, p) {
+				m.paths = append(m.paths, p)
 			}
 		}
 	}
-	return rt, nil
+	for _, m := range mounts {
+		names := strings.Join(m.schemes, ", ")
+		routes, err := m.ti.Mount(m.paths)
+		if err != nil {
+			return fmt.Errorf("mount the issuer of %s: %w", names, err)
+		}
+		for _, r := range routes {
+			if err := rt.Handle(r.Pattern, r.Handler); err != nil {
+				return fmt.Errorf("mount endpoint of %s: %w", names, err)
+			}
+		}
+	}
+	return nil
 }
 
 // mergeMissing adds to all, which may be nil, the schemes of mv that it

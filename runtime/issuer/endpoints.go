@@ -408,8 +408,7 @@ func (s *Server) refreshGrant(ctx context.Context, c *caller, form url.Values, r
 		return nil, badRequest("invalid_request", "refresh_token is missing")
 	}
 	invalid := badRequest("invalid_grant", "the refresh token is invalid, expired or revoked")
-	hash := hashToken(token)
-	rec, err := s.store.LookupRefresh(ctx, hash)
+	rec, err := s.store.LookupRefresh(ctx, hashToken(token))
 	if errors.Is(err, ErrNotFound) {
 		return nil, invalid
 	}
@@ -422,8 +421,9 @@ func (s *Server) refreshGrant(ctx context.Context, c *caller, form url.Values, r
 	if rec.Revoked {
 		return nil, invalid
 	}
-	if rec.Used {
+	if rec.Used && s.grace == 0 {
 		// Reuse: someone holds a stolen copy. Revoke the whole family.
+		// (With a grace period, RotateRefresh tells a retry from reuse.)
 		if err := s.store.RevokeFamily(ctx, rec.Family, s.familyTTL()); err != nil {
 			return nil, s.fail(ctx, err)
 		}
@@ -437,7 +437,7 @@ func (s *Server) refreshGrant(ctx context.Context, c *caller, form url.Values, r
 	// RFC 6749 §6: the new refresh token has the scope of the old one.
 	next := rec
 	next.Used, next.Revoked = false, false
-	return s.issue(ctx, next, scopes, true, hash)
+	return s.issue(ctx, next, scopes, true, token)
 }
 
 // familyTTL is how long a family revocation must last: longer than any of
@@ -448,8 +448,9 @@ func (s *Server) familyTTL() time.Duration {
 
 // issue signs an access token for rec's subject with scopes and, when
 // withRefresh, makes a refresh token of rec's family: a new one, or (when
-// oldHash is set) the rotation of the token stored under oldHash.
-func (s *Server) issue(ctx context.Context, rec RefreshRecord, scopes []string, withRefresh bool, oldHash string) (*tokenResponse, *oauthError) {
+// oldToken is set) the rotation of oldToken. The access token is signed
+// first, so that a grace period can keep the whole pair.
+func (s *Server) issue(ctx context.Context, rec RefreshRecord, scopes []string, withRefresh bool, oldToken string) (*tokenResponse, *oauthError) {
 	now := s.now()
 	resp := &tokenResponse{TokenType: "Bearer", ExpiresIn: int64(s.accessTTL / time.Second), Scope: strings.Join(scopes, " ")}
 	if withRefresh {
@@ -457,32 +458,19 @@ func (s *Server) issue(ctx context.Context, rec RefreshRecord, scopes []string, 
 		if err != nil {
 			return nil, s.fail(ctx, err)
 		}
-		rec.ExpiresAt = now.Add(s.refreshTTL)
-		if oldHash == "" {
-			err = s.store.SaveRefresh(ctx, hashToken(token), rec)
-		} else {
-			err = s.store.RotateRefresh(ctx, oldHash, hashToken(token), rec, s.familyTTL())
-		}
-		switch {
-		case errors.Is(err, ErrNotFound), errors.Is(err, ErrRevoked), errors.Is(err, ErrReused):
-			if errors.Is(err, ErrReused) {
-				s.log.WarnContext(ctx, "issuer: refresh token reused; family revoked", slog.String("sub", rec.Subject))
-			}
-			return nil, badRequest("invalid_grant", "the refresh token is invalid, expired or revoked")
-		case err != nil:
-			return nil, s.fail(ctx, err)
-		}
 		resp.RefreshToken = token
+		rec.ExpiresAt = now.Add(s.refreshTTL)
 	}
 	jti, err := randomString(16)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
+	exp := now.Add(s.accessTTL).Unix()
 	claims := map[string]any{
 		"iss":   s.issuer,
 		"sub":   rec.Subject,
 		"aud":   s.audience,
-		"exp":   now.Add(s.accessTTL).Unix(),
+		"exp":   exp,
 		"iat":   now.Unix(),
 		"jti":   jti,
 		"scope": resp.Scope,
@@ -499,7 +487,61 @@ func (s *Server) issue(ctx context.Context, rec RefreshRecord, scopes []string, 
 	if resp.AccessToken, err = s.keys.sign(claims); err != nil {
 		return nil, s.fail(ctx, err)
 	}
+	if !withRefresh {
+		return resp, nil
+	}
+	if oldToken == "" {
+		err = s.store.SaveRefresh(ctx, hashToken(resp.RefreshToken), rec)
+	} else {
+		rot := Rotation{OldHash: hashToken(oldToken), NewHash: hashToken(resp.RefreshToken), Next: rec, FamilyTTL: s.familyTTL()}
+		if s.grace > 0 {
+			rot.Grace = s.grace
+			rot.Replay, err = sealPair(oldToken, rot.OldHash, sealedPair{AccessToken: resp.AccessToken, RefreshToken: resp.RefreshToken, Scope: resp.Scope, Expires: exp})
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+		}
+		var replay []byte
+		replay, err = s.store.RotateRefresh(ctx, rot)
+		if err == nil && replay != nil {
+			return s.replay(ctx, rec, oldToken, rot.OldHash, replay, resp.Scope)
+		}
+	}
+	switch {
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrRevoked), errors.Is(err, ErrReused):
+		if errors.Is(err, ErrReused) {
+			s.log.WarnContext(ctx, "issuer: refresh token reused; family revoked", slog.String("sub", rec.Subject))
+		}
+		return nil, badRequest("invalid_grant", "the refresh token is invalid, expired or revoked")
+	case err != nil:
+		return nil, s.fail(ctx, err)
+	}
 	return resp, nil
+}
+
+// replay answers a refresh token presented again within the grace period
+// of its rotation with the pair that rotation issued, sealed in replay.
+// A presentation that asks for another scope is no retry of that
+// rotation: it counts as reuse and revokes the family.
+func (s *Server) replay(ctx context.Context, rec RefreshRecord, oldToken, oldHash string, replay []byte, scope string) (*tokenResponse, *oauthError) {
+	invalid := badRequest("invalid_grant", "the refresh token is invalid, expired or revoked")
+	p, err := openPair(oldToken, oldHash, replay)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	if p.Scope != scope {
+		if err := s.store.RevokeFamily(ctx, rec.Family, s.familyTTL()); err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		s.log.WarnContext(ctx, "issuer: refresh token reused with another scope within the grace period; family revoked", slog.String("sub", rec.Subject))
+		return nil, invalid
+	}
+	left := time.Unix(p.Expires, 0).Sub(s.now())
+	if left < time.Second {
+		return nil, invalid
+	}
+	s.log.InfoContext(ctx, "issuer: refresh token presented again within the grace period; same pair answered", slog.String("sub", rec.Subject))
+	return &tokenResponse{AccessToken: p.AccessToken, TokenType: "Bearer", ExpiresIn: int64(left / time.Second), RefreshToken: p.RefreshToken, Scope: p.Scope}, nil
 }
 
 // fail logs err and returns the server_error answer.
@@ -584,13 +626,26 @@ func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveMetadata(w http.ResponseWriter, _ *http.Request) {
+	body := *s.metadata.Load()
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(s.metadata)))
-	_, _ = w.Write(s.metadata)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
 }
 
-// buildMetadata encodes the RFC 8414 metadata document.
+// setMetadata encodes the RFC 8414 metadata document for the current
+// tokenPath. The caller holds s.mu, or is New.
+func (s *Server) setMetadata() error {
+	body, err := s.buildMetadata()
+	if err != nil {
+		return err
+	}
+	s.metadata.Store(&body)
+	return nil
+}
+
+// buildMetadata encodes the RFC 8414 metadata document. The caller holds
+// s.mu, or is New.
 func (s *Server) buildMetadata() ([]byte, error) {
 	base := strings.TrimSuffix(s.issuer, "/")
 	authMethods := []string{"client_secret_basic", "client_secret_post"}

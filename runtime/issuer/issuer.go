@@ -5,13 +5,17 @@
 //
 // A Server is at once the token endpoint and the auth.Verifier of the
 // tokens it issues, so a generated server that names it as a scheme's
-// verifier mounts its endpoints too (it implements auth.TokenIssuer).
+// verifier mounts its endpoints too (it implements auth.TokenIssuer), at
+// the spec's tokenUrl and refreshUrl, which its metadata then names.
 // Access tokens are JWTs (RFC 9068 profile) signed with Ed25519, ES256 or
 // RS256 keys that rotate with an overlap; refresh tokens are opaque, stored
 // hashed, rotated on every use, and a reused refresh token revokes its
-// whole family. Failed logins are throttled per username and per client
-// address. All shared state lives behind the Store interface: in memory by
-// default, or in Redis (package redisstore) for several replicas.
+// whole family (after an optional grace period for retries). Failed logins
+// are throttled per username and per client address. All shared state
+// lives behind the Store interface: in memory by default, or in Redis
+// (package redisstore) for several replicas. A Store is an
+// auth.RevocationChecker too, so that other services that verify the
+// issuer's tokens with auth.NewJWT refuse the revoked ones.
 package issuer
 
 import (
@@ -26,6 +30,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -111,6 +117,27 @@ type Config struct {
 	// each rotation; default 30 days.
 	RefreshTokenTTL time.Duration
 
+	// RefreshGracePeriod, when positive, forgives a client that presents
+	// a refresh token again just after redeeming it, as a client does
+	// that retries a refresh whose answer a network error lost. Within
+	// RefreshGracePeriod of a rotation, and as long as the family has not
+	// rotated since, the rotated token (with the same client
+	// authentication and scope) gets the same new pair again: the same
+	// access token, with its remaining lifetime, and the same successor
+	// refresh token, instead of counting as reuse and revoking the
+	// family. After the window, reuse revokes the family as without a
+	// grace period. It is off (zero) by default, and may not exceed
+	// AccessTokenTTL.
+	//
+	// The trade-off: within the window, someone who presents a stolen
+	// copy of the just-rotated token gets the pair too, and the theft
+	// goes unnoticed, where without a grace period it revokes the family
+	// (and logs the client out). Keep it to a few seconds. The pair waits
+	// in the Store for the window only, sealed (AES-256-GCM) with a key
+	// derived from the rotated token, which the Store does not hold: the
+	// Store still holds no usable token.
+	RefreshGracePeriod time.Duration
+
 	// Leeway is the clock skew Verify tolerates on "exp" and "iat".
 	Leeway time.Duration
 
@@ -121,8 +148,12 @@ type Config struct {
 	// Throttle limits failed logins.
 	Throttle Throttle
 
-	// TokenPath is where the token endpoint is mounted (the spec's
-	// tokenUrl), as named in the metadata; default "/token".
+	// TokenPath is where the token endpoint is mounted, as named in the
+	// metadata. Leave it empty when a generated handler mounts the issuer:
+	// the spec's tokenUrl decides, through Mount, and a TokenPath that is
+	// set must be one of the spec's tokenUrl and refreshUrl paths or the
+	// handler refuses to start. When the token endpoint is mounted by hand,
+	// set it to that path; default "/token".
 	TokenPath string
 	// RevocationPath is the path of the RFC 7009 revocation endpoint;
 	// default "/oauth2/revoke".
@@ -201,10 +232,11 @@ type Server struct {
 	accessTTL       time.Duration
 	refreshTTL      time.Duration
 	leeway          time.Duration
+	grace           time.Duration
 	store           Store
 	maxFailures     int64
 	window          time.Duration
-	tokenPath       string
+	tokenPathSet    bool // Config.TokenPath was set
 	revocationPath  string
 	jwksPath        string
 	metadataPath    string
@@ -213,8 +245,15 @@ type Server struct {
 	now             func() time.Time
 	parser          *jwt.Parser
 	keyfunc         jwt.Keyfunc
-	metadata        []byte
 	grantsSupported []string
+	tokenHandler    http.Handler
+	mountKey        string
+
+	// mu guards tokenPath and mounted; metadata is rebuilt under it.
+	mu        sync.Mutex
+	tokenPath string // named in the metadata
+	mounted   bool   // Mount has fixed tokenPath
+	metadata  atomic.Pointer[[]byte]
 }
 
 var _ auth.TokenIssuer = (*Server)(nil)
@@ -230,10 +269,12 @@ func New(cfg Config) (*Server, error) {
 		accessTTL:      orDefault(cfg.AccessTokenTTL, DefaultAccessTokenTTL),
 		refreshTTL:     orDefault(cfg.RefreshTokenTTL, DefaultRefreshTokenTTL),
 		leeway:         cfg.Leeway,
+		grace:          cfg.RefreshGracePeriod,
 		store:          cfg.Store,
 		maxFailures:    int64(orDefault(cfg.Throttle.MaxFailures, DefaultMaxFailures)),
 		window:         orDefault(cfg.Throttle.Window, DefaultThrottleWindow),
 		tokenPath:      orDefault(cfg.TokenPath, DefaultTokenPath),
+		tokenPathSet:   cfg.TokenPath != "",
 		revocationPath: orDefault(cfg.RevocationPath, DefaultRevocationPath),
 		jwksPath:       orDefault(cfg.JWKSPath, DefaultJWKSPath),
 		metadataPath:   orDefault(cfg.MetadataPath, DefaultMetadataPath),
@@ -267,8 +308,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.KeyRotation > 0 && cfg.KeyRotation < time.Minute {
 		return nil, fmt.Errorf("issuer: KeyRotation %v is shorter than a minute", cfg.KeyRotation)
 	}
+	if s.grace < 0 || s.grace > s.accessTTL {
+		return nil, fmt.Errorf("issuer: RefreshGracePeriod %v is negative or longer than AccessTokenTTL %v", s.grace, s.accessTTL)
+	}
 	for name, p := range map[string]string{"TokenPath": s.tokenPath, "RevocationPath": s.revocationPath, "JWKSPath": s.jwksPath, "MetadataPath": s.metadataPath} {
-		if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, " \t\r\n{}?#") {
+		if !plainPath(p) {
 			return nil, fmt.Errorf("issuer: %s %q is not a plain absolute path", name, p)
 		}
 	}
@@ -287,6 +331,12 @@ func New(cfg Config) (*Server, error) {
 	if err := s.setClients(cfg.Clients); err != nil {
 		return nil, err
 	}
+	id, err := randomString(12)
+	if err != nil {
+		return nil, err
+	}
+	s.mountKey = s.issuer + "#" + id
+	s.tokenHandler = http.HandlerFunc(s.serveToken)
 	s.keys, err = newKeyRing(s.alg, cfg.Keys, cfg.KeyRotation, s.accessTTL+s.leeway, s.now)
 	if err != nil {
 		return nil, err
@@ -302,7 +352,7 @@ func New(cfg Config) (*Server, error) {
 		jwt.WithTimeFunc(s.now),
 		jwt.WithStrictDecoding(),
 	)
-	if s.metadata, err = s.buildMetadata(); err != nil {
+	if err := s.setMetadata(); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -360,11 +410,43 @@ func (s *Server) setClients(clients []Client) error {
 		s.clients[c.ID] = &c
 	}
 	s.dummySecret = dummyHash(hashes)
-	if s.authenticate != nil {
-		s.grantsSupported = append(s.grantsSupported, GrantPassword)
-	}
-	s.grantsSupported = append(s.grantsSupported, GrantClientCredentials, GrantRefreshToken)
+	s.grantsSupported = grantsUsable(s.authenticate != nil, s.allowPublic, s.clients)
 	return nil
+}
+
+// grantsUsable lists the grant types some caller can use, in the order of
+// the constants: password when users can authenticate and some caller
+// (a client allowed it, or any public caller) may ask; client_credentials
+// when a client is allowed it; refresh_token when a caller that may
+// refresh gets refresh tokens from the password grant, the only grant
+// that issues them.
+func grantsUsable(users, allowPublic bool, clients map[string]*Client) []string {
+	pw := users && allowPublic // requests that name no client
+	refresh := pw
+	cc := false
+	for _, c := range clients {
+		if users && slices.Contains(c.Grants, GrantPassword) {
+			pw = true
+			refresh = refresh || slices.Contains(c.Grants, GrantRefreshToken)
+		}
+		cc = cc || slices.Contains(c.Grants, GrantClientCredentials)
+	}
+	out := []string{} // an empty list in the metadata, not null
+	for _, g := range []struct {
+		name string
+		ok   bool
+	}{{GrantPassword, pw}, {GrantClientCredentials, cc}, {GrantRefreshToken, refresh}} {
+		if g.ok {
+			out = append(out, g.name)
+		}
+	}
+	return out
+}
+
+// plainPath reports whether p is an absolute path that a ServeMux pattern
+// can hold as it is.
+func plainPath(p string) bool {
+	return strings.HasPrefix(p, "/") && !strings.ContainsAny(p, " \t\r\n{}?#")
 }
 
 // remoteHost is the default Config.ClientAddress.
@@ -476,11 +558,11 @@ func (s *Server) Rotate(ctx context.Context) error {
 	return s.keys.rotate()
 }
 
-// TokenHandler returns the RFC 6749 token endpoint. Mount it at the
-// spec's tokenUrl (and refreshUrl); Config.TokenPath should name that
-// path, for the metadata.
+// TokenHandler returns the RFC 6749 token endpoint, to mount by hand at
+// Config.TokenPath (and at any other path that should serve it). A
+// generated handler calls Mount instead.
 func (s *Server) TokenHandler() http.Handler {
-	return http.HandlerFunc(s.serveToken)
+	return s.tokenHandler
 }
 
 // Routes returns the revocation endpoint, the key set and the metadata,
@@ -491,6 +573,74 @@ func (s *Server) Routes() []auth.Route {
 		{Pattern: "GET " + s.jwksPath, Handler: http.HandlerFunc(s.serveJWKS)},
 		{Pattern: "GET " + s.metadataPath, Handler: http.HandlerFunc(s.serveMetadata)},
 	}
+}
+
+// MountKey implements auth.TokenIssuer: it is the Issuer URL and a random
+// suffix, different for each Server.
+func (s *Server) MountKey() string {
+	return s.mountKey
+}
+
+// ErrTokenPathConflict is what Mount returns, wrapped, when the token
+// endpoint cannot be mounted where it is asked to be.
+var ErrTokenPathConflict = errors.New("issuer: token endpoint path conflict")
+
+// Mount implements auth.TokenIssuer. It tells the server that a router
+// serves its token endpoint at tokenPaths (the spec's tokenUrl and
+// refreshUrl paths), so that the metadata's token_endpoint names one of
+// them: Config.TokenPath when it is set (and it must then be one of them),
+// or else tokenPaths[0]. It returns the routes to register: "POST p" for
+// each of tokenPaths, without duplicates, then Routes.
+//
+// The first Mount fixes the path the metadata names. A later Mount, such
+// as that of another handler built with the same Server, succeeds when its
+// tokenPaths include that path, and otherwise fails, since that handler
+// would serve metadata naming a path it does not serve. Every failure
+// wraps ErrTokenPathConflict, or is a malformed path, and names the paths
+// in question.
+func (s *Server) Mount(tokenPaths []string) ([]auth.Route, error) {
+	if len(tokenPaths) == 0 {
+		return nil, errors.New("issuer: mount: no token path")
+	}
+	var paths []string
+	for _, p := range tokenPaths {
+		if !plainPath(p) {
+			return nil, fmt.Errorf("issuer: mount: token path %q is not a plain absolute path", p)
+		}
+		for name, other := range map[string]string{"RevocationPath": s.revocationPath, "JWKSPath": s.jwksPath, "MetadataPath": s.metadataPath} {
+			if p == other {
+				return nil, fmt.Errorf("%w: the spec puts the token endpoint at %q, which is the issuer's %s", ErrTokenPathConflict, p, name)
+			}
+		}
+		if !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.mounted:
+		if !slices.Contains(paths, s.tokenPath) {
+			return nil, fmt.Errorf("%w: the token endpoint is mounted at %q already, which the metadata names, and cannot be mounted at %q instead", ErrTokenPathConflict, s.tokenPath, paths)
+		}
+	case s.tokenPathSet && !slices.Contains(paths, s.tokenPath):
+		return nil, fmt.Errorf("%w: Config.TokenPath is %q but the spec puts the token endpoint at %q: leave TokenPath empty, or make it agree with the spec's tokenUrl", ErrTokenPathConflict, s.tokenPath, paths)
+	default:
+		configured := s.tokenPath
+		if !s.tokenPathSet {
+			s.tokenPath = paths[0]
+		}
+		if err := s.setMetadata(); err != nil {
+			s.tokenPath = configured
+			return nil, err
+		}
+		s.mounted = true
+	}
+	routes := make([]auth.Route, 0, len(paths)+3)
+	for _, p := range paths {
+		routes = append(routes, auth.Route{Pattern: "POST " + p, Handler: s.tokenHandler})
+	}
+	return append(routes, s.Routes()...), nil
 }
 
 // randomString returns n random bytes, base64url-encoded.

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/securegen/securegen/runtime/auth"
 )
 
 // Errors a Store returns. Implementations wrap or return them as they are,
@@ -42,6 +44,30 @@ type RefreshRecord struct {
 	Revoked bool `json:"-"`
 }
 
+// Rotation is one redemption of a refresh token, as Store.RotateRefresh
+// performs it.
+type Rotation struct {
+	// OldHash is the hash of the token redeemed, NewHash the hash of its
+	// successor.
+	OldHash, NewHash string
+	// Next is the successor's record; its Family must be the old token's.
+	Next RefreshRecord
+	// FamilyTTL is how long the family stays revoked when the old token
+	// turns out to have been redeemed already.
+	FamilyTTL time.Duration
+	// Grace, when positive, opens a grace period (Config.RefreshGracePeriod)
+	// on this redemption: until Grace has passed, and as long as the
+	// family does not rotate again, a second redemption of the old token
+	// gets Replay back instead of revoking the family. Each rotation of a
+	// family closes the grace period of the one before.
+	Grace time.Duration
+	// Replay is what a redemption within the grace period gets back: the
+	// successor pair, sealed by the issuer with a key that only the old
+	// token yields, so that the Store holds no usable token. It is kept
+	// for Grace only.
+	Replay []byte
+}
+
 // Store holds the issuer's shared state: refresh tokens, revocations and
 // failed-login counters (login attempts are counted before the secret is
 // checked, and given back when it was right). Every method is safe for
@@ -57,14 +83,16 @@ type Store interface {
 	// Revoked set, or ErrNotFound when there is none or it has expired.
 	LookupRefresh(ctx context.Context, hash string) (RefreshRecord, error)
 
-	// RotateRefresh atomically redeems the token stored under oldHash and
-	// stores next under newHash. next.Family must be the old token's
-	// family. It returns ErrNotFound when the old token is unknown or
-	// expired, ErrRevoked when its family is revoked, and ErrReused, after
-	// revoking the family for familyTTL, when the old token was already
-	// redeemed: of two concurrent redemptions of one token at most one
-	// succeeds.
-	RotateRefresh(ctx context.Context, oldHash, newHash string, next RefreshRecord, familyTTL time.Duration) error
+	// RotateRefresh atomically redeems the token stored under r.OldHash
+	// and stores r.Next under r.NewHash; of two concurrent redemptions of
+	// one token at most one succeeds. It returns ErrNotFound when the old
+	// token is unknown or expired, and ErrRevoked when its family is
+	// revoked. When the old token was redeemed already, it returns the
+	// Replay of that redemption if its grace period is still open (see
+	// Rotation.Grace), changing nothing; otherwise it revokes the family
+	// for r.FamilyTTL and returns ErrReused. A redemption that succeeds
+	// returns a nil replay and a nil error.
+	RotateRefresh(ctx context.Context, r Rotation) (replay []byte, err error)
 
 	// RevokeFamily revokes every refresh token of family, and every access
 	// token issued from it, for ttl.
@@ -75,7 +103,10 @@ type Store interface {
 
 	// Revoked reports whether the access token with JWT ID jti, or the
 	// refresh token family it was issued from (family may be ""), has
-	// been revoked.
+	// been revoked. It implements auth.RevocationChecker (the family is
+	// the access token's "sid" claim), so that a service that verifies
+	// the issuer's tokens with auth.NewJWT and shares its Store refuses
+	// revoked tokens too. On an error it reports the token revoked.
 	Revoked(ctx context.Context, jti, family string) (bool, error)
 
 	// ReserveAttempt counts one login attempt under key before its secret
@@ -105,9 +136,22 @@ type MemoryStore struct {
 	mu       sync.Mutex
 	now      func() time.Time
 	refresh  map[string]*memRefresh
-	revoked  map[string]time.Time // "j:"+jti or "f:"+family → expiry
+	revoked  map[string]time.Time  // "j:"+jti or "f:"+family → expiry
+	replays  map[string]*memReplay // family → its latest rotation's grace period
 	failures map[string]*memCounter
 	ops      int
+}
+
+var (
+	_ Store                  = (*MemoryStore)(nil)
+	_ auth.RevocationChecker = (*MemoryStore)(nil)
+)
+
+// memReplay is the grace period of a family's latest rotation.
+type memReplay struct {
+	oldHash string
+	replay  []byte
+	expires time.Time
 }
 
 type memRefresh struct {
@@ -130,6 +174,7 @@ func NewMemoryStore() *MemoryStore {
 		now:      time.Now,
 		refresh:  make(map[string]*memRefresh),
 		revoked:  make(map[string]time.Time),
+		replays:  make(map[string]*memReplay),
 		failures: make(map[string]*memCounter),
 	}
 }
@@ -150,6 +195,11 @@ func (s *MemoryStore) wrote(now time.Time) {
 	for k, exp := range s.revoked {
 		if !now.Before(exp) {
 			delete(s.revoked, k)
+		}
+	}
+	for k, r := range s.replays {
+		if !now.Before(r.expires) {
+			delete(s.replays, k)
 		}
 	}
 	for k, c := range s.failures {
@@ -203,42 +253,58 @@ func (s *MemoryStore) LookupRefresh(ctx context.Context, hash string) (RefreshRe
 }
 
 // RotateRefresh implements Store.
-func (s *MemoryStore) RotateRefresh(ctx context.Context, oldHash, newHash string, next RefreshRecord, familyTTL time.Duration) error {
+func (s *MemoryStore) RotateRefresh(ctx context.Context, rot Rotation) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("issuer: memory store: %w", err)
+		return nil, fmt.Errorf("issuer: memory store: %w", err)
 	}
+	next := rot.Next
 	next.Scopes = slices.Clone(next.Scopes)
 	next.Used, next.Revoked = false, false
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	r, ok := s.refresh[oldHash]
+	r, ok := s.refresh[rot.OldHash]
 	if !ok || !now.Before(r.rec.ExpiresAt) {
-		return ErrNotFound
+		return nil, ErrNotFound
 	}
 	if r.rec.Family != next.Family {
-		return errors.New("issuer: memory store: rotation would change the token family")
+		return nil, errors.New("issuer: memory store: rotation would change the token family")
 	}
 	if s.isRevoked("f:"+next.Family, now) {
-		return ErrRevoked
+		return nil, ErrRevoked
 	}
 	if r.used {
-		s.revoked["f:"+next.Family] = now.Add(familyTTL)
+		if g, ok := s.replays[next.Family]; ok && g.oldHash == rot.OldHash && now.Before(g.expires) {
+			return slices.Clone(g.replay), nil
+		}
+		delete(s.replays, next.Family)
+		s.revoked["f:"+next.Family] = now.Add(rot.FamilyTTL)
 		s.wrote(now)
-		return ErrReused
+		return nil, ErrReused
 	}
-	if _, ok := s.refresh[newHash]; ok {
-		return errors.New("issuer: memory store: refresh token hash already stored")
+	if _, ok := s.refresh[rot.NewHash]; ok {
+		return nil, errors.New("issuer: memory store: refresh token hash already stored")
 	}
 	r.used = true
-	s.refresh[newHash] = &memRefresh{rec: next}
+	s.refresh[rot.NewHash] = &memRefresh{rec: next}
+	if rot.Grace > 0 {
+		s.replays[next.Family] = &memReplay{oldHash: rot.OldHash, replay: slices.Clone(rot.Replay), expires: now.Add(rot.Grace)}
+	} else {
+		delete(s.replays, next.Family)
+	}
 	s.wrote(now)
-	return nil
+	return nil, nil
 }
 
 // RevokeFamily implements Store.
 func (s *MemoryStore) RevokeFamily(ctx context.Context, family string, ttl time.Duration) error {
-	return s.revoke(ctx, "f:"+family, ttl)
+	if err := s.revoke(ctx, "f:"+family, ttl); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.replays, family)
+	return nil
 }
 
 // RevokeJTI implements Store.

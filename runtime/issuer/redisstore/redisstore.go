@@ -23,6 +23,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/securegen/securegen/runtime/auth"
 	"github.com/securegen/securegen/runtime/issuer"
 )
 
@@ -35,7 +36,10 @@ type Store struct {
 	prefix string
 }
 
-var _ issuer.Store = (*Store)(nil)
+var (
+	_ issuer.Store           = (*Store)(nil)
+	_ auth.RevocationChecker = (*Store)(nil)
+)
 
 // New returns a Store that keeps its keys, all starting with prefix
 // (DefaultPrefix when ""), in the Redis that client talks to. Stores with
@@ -44,9 +48,16 @@ var _ issuer.Store = (*Store)(nil)
 // Keys: prefix+"rt:"+hash is a hash (fields d: the record as JSON, f: the
 // family, u: set once redeemed) that expires with the refresh token;
 // prefix+"fam:"+family and prefix+"jti:"+jti mark revocations and expire
-// with them; prefix+"fail:"+sha256(key) counts login attempts (reserved
-// before the secret is checked, given back when it was right) in a
-// window, so that usernames are not stored in the clear.
+// with them; prefix+"grace:"+family holds the grace period of the family's
+// latest rotation (fields k: the rotated token's key, d: the sealed pair)
+// and expires with it; prefix+"fail:"+sha256(key) counts login attempts
+// (reserved before the secret is checked, given back when it was right)
+// in a window, so that usernames are not stored in the clear.
+//
+// A Store is also an auth.RevocationChecker: a service that verifies the
+// issuer's tokens with auth.NewJWT can refuse the revoked ones by passing
+// New(client, prefix), on the issuer's Redis and prefix, as
+// JWTConfig.Revocation.
 func New(client redis.UniversalClient, prefix string) *Store {
 	if prefix == "" {
 		prefix = DefaultPrefix
@@ -57,6 +68,7 @@ func New(client redis.UniversalClient, prefix string) *Store {
 func (s *Store) refreshKey(hash string) string  { return s.prefix + "rt:" + hash }
 func (s *Store) familyKey(family string) string { return s.prefix + "fam:" + family }
 func (s *Store) jtiKey(jti string) string       { return s.prefix + "jti:" + jti }
+func (s *Store) graceKey(family string) string  { return s.prefix + "grace:" + family }
 
 func (s *Store) failKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
@@ -88,25 +100,36 @@ if v[3] then used = 1 end
 return {v[1], v[2], used, revoked}
 `)
 
-// rotateScript redeems the old token and stores its successor, or revokes
-// the family when the old token was redeemed already.
-// KEYS[1] old token key, KEYS[2] new token key, KEYS[3] family key;
-// ARGV[1] family, ARGV[2] new record, ARGV[3] new expiry (Unix ms),
-// ARGV[4] family revocation TTL (ms).
+// rotateScript redeems the old token and stores its successor, or, when
+// the old token was redeemed already, returns the sealed pair of the
+// family's grace period if it is that token's and still open, and revokes
+// the family otherwise. It answers a table: {status} or {'replay', pair}.
+// KEYS[1] old token key, KEYS[2] new token key, KEYS[3] family key,
+// KEYS[4] grace key; ARGV[1] family, ARGV[2] new record, ARGV[3] new
+// expiry (Unix ms), ARGV[4] family revocation TTL (ms), ARGV[5] grace
+// period (ms, 0 for none), ARGV[6] the sealed pair.
 var rotateScript = redis.NewScript(`
 local f = redis.call('HGET', KEYS[1], 'f')
-if not f then return 'missing' end
-if f ~= ARGV[1] then return 'family' end
-if redis.call('EXISTS', KEYS[3]) == 1 then return 'revoked' end
+if not f then return {'missing'} end
+if f ~= ARGV[1] then return {'family'} end
+if redis.call('EXISTS', KEYS[3]) == 1 then return {'revoked'} end
 if redis.call('HEXISTS', KEYS[1], 'u') == 1 then
+  local g = redis.call('HMGET', KEYS[4], 'k', 'd')
+  if g[1] == KEYS[1] and g[2] then return {'replay', g[2]} end
   redis.call('SET', KEYS[3], '1', 'PX', ARGV[4])
-  return 'reused'
+  redis.call('DEL', KEYS[4])
+  return {'reused'}
 end
-if redis.call('EXISTS', KEYS[2]) == 1 then return 'exists' end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'exists'} end
 redis.call('HSET', KEYS[1], 'u', '1')
 redis.call('HSET', KEYS[2], 'd', ARGV[2], 'f', ARGV[1])
 redis.call('PEXPIREAT', KEYS[2], ARGV[3])
-return 'ok'
+redis.call('DEL', KEYS[4])
+if tonumber(ARGV[5]) > 0 then
+  redis.call('HSET', KEYS[4], 'k', KEYS[1], 'd', ARGV[6])
+  redis.call('PEXPIRE', KEYS[4], ARGV[5])
+end
+return {'ok'}
 `)
 
 // revokeScript marks KEYS[1] revoked for ARGV[1] ms, never shortening an
@@ -219,30 +242,47 @@ func (s *Store) LookupRefresh(ctx context.Context, hash string) (issuer.RefreshR
 	return rec, nil
 }
 
-// RotateRefresh implements issuer.Store.
-func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash string, next issuer.RefreshRecord, familyTTL time.Duration) error {
-	d, err := encode(next)
+// RotateRefresh implements issuer.Store, atomically across replicas: the
+// redemption, or the answer from the grace period, or the revocation of
+// the family on reuse, is one script.
+func (s *Store) RotateRefresh(ctx context.Context, r issuer.Rotation) ([]byte, error) {
+	d, err := encode(r.Next)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	keys := []string{s.refreshKey(oldHash), s.refreshKey(newHash), s.familyKey(next.Family)}
-	res, err := rotateScript.Run(ctx, s.rdb, keys, next.Family, d, next.ExpiresAt.UnixMilli(), ms(familyTTL)).Text()
+	var grace int64
+	if r.Grace > 0 {
+		grace = ms(r.Grace)
+	}
+	keys := []string{s.refreshKey(r.OldHash), s.refreshKey(r.NewHash), s.familyKey(r.Next.Family), s.graceKey(r.Next.Family)}
+	v, err := rotateScript.Run(ctx, s.rdb, keys, r.Next.Family, d, r.Next.ExpiresAt.UnixMilli(), ms(r.FamilyTTL), grace, r.Replay).Slice()
 	if err != nil {
-		return fmt.Errorf("redisstore: rotate refresh token: %w", err)
+		return nil, fmt.Errorf("redisstore: rotate refresh token: %w", err)
 	}
-	switch res {
+	if len(v) == 0 {
+		return nil, errors.New("redisstore: rotate refresh token: malformed reply")
+	}
+	status, _ := v[0].(string)
+	switch status {
 	case "ok":
-		return nil
+		return nil, nil
+	case "replay":
+		if len(v) == 2 {
+			if pair, ok := v[1].(string); ok && pair != "" {
+				return []byte(pair), nil
+			}
+		}
+		return nil, errors.New("redisstore: rotate refresh token: malformed reply")
 	case "missing":
-		return issuer.ErrNotFound
+		return nil, issuer.ErrNotFound
 	case "revoked":
-		return issuer.ErrRevoked
+		return nil, issuer.ErrRevoked
 	case "reused":
-		return issuer.ErrReused
+		return nil, issuer.ErrReused
 	case "family":
-		return errors.New("redisstore: rotate refresh token: rotation would change the token family")
+		return nil, errors.New("redisstore: rotate refresh token: rotation would change the token family")
 	default:
-		return fmt.Errorf("redisstore: rotate refresh token: %s", res)
+		return nil, fmt.Errorf("redisstore: rotate refresh token: %q", status)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -103,8 +104,9 @@ type replica struct {
 	ts  *httptest.Server
 }
 
-// replicas returns two issuers sharing rdb and signing keys.
-func replicas(t *testing.T, rdb *redis.Client) (a, b *replica) {
+// replicas returns two issuers sharing rdb and signing keys, configured
+// further by mutate.
+func replicas(t *testing.T, rdb *redis.Client, mutate ...func(*issuer.Config)) (a, b *replica) {
 	t.Helper()
 	userHash, err := password.HashBcrypt(alicePW, bcrypt.MinCost)
 	if err != nil {
@@ -120,14 +122,18 @@ func replicas(t *testing.T, rdb *redis.Client) (a, b *replica) {
 	}
 	prefix := "test:" + t.Name() + ":"
 	mk := func() *replica {
-		srv, err := issuer.New(issuer.Config{
+		cfg := issuer.Config{
 			Issuer:        "https://issuer.test",
 			Keys:          []crypto.Signer{key},
 			Authenticate:  issuer.Users([]issuer.User{{Username: "alice", PasswordHash: userHash, Scopes: []string{"read"}}}),
 			Clients:       []issuer.Client{{ID: "app", SecretHash: appHash, Grants: []string{issuer.GrantPassword, issuer.GrantRefreshToken}}},
 			Store:         redisstore.New(rdb, prefix),
 			ClientAddress: func(r *http.Request) string { return r.Header.Get("X-Test-Addr") },
-		})
+		}
+		for _, m := range mutate {
+			m(&cfg)
+		}
+		srv, err := issuer.New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -291,6 +297,12 @@ func TestThrottlingIsSharedAcrossReplicas(t *testing.T) {
 	want(t, b.post("/token", f, "attacker"), http.StatusTooManyRequests, "")
 }
 
+// rotation is the redemption of the token stored under oldHash for next,
+// without a grace period.
+func rotation(oldHash, newHash string, next issuer.RefreshRecord) issuer.Rotation {
+	return issuer.Rotation{OldHash: oldHash, NewHash: newHash, Next: next, FamilyTTL: time.Hour}
+}
+
 // TestStoreContract exercises the Store directly, at the edges the issuer
 // does not reach easily.
 func TestStoreContract(t *testing.T) {
@@ -317,25 +329,25 @@ func TestStoreContract(t *testing.T) {
 	}
 	other := rec
 	other.Family = "fam2"
-	if err := s.RotateRefresh(ctx, "h1", "h2", other, time.Hour); err == nil {
+	if _, err := s.RotateRefresh(ctx, rotation("h1", "h2", other)); err == nil {
 		t.Error("rotation changed the family")
 	}
-	if err := s.RotateRefresh(ctx, "h1", "h2", rec, time.Hour); err != nil {
+	if _, err := s.RotateRefresh(ctx, rotation("h1", "h2", rec)); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.LookupRefresh(ctx, "h1"); !got.Used {
 		t.Error("redeemed token not marked used")
 	}
-	if err := s.RotateRefresh(ctx, "h1", "h3", rec, time.Hour); !errors.Is(err, issuer.ErrReused) {
+	if _, err := s.RotateRefresh(ctx, rotation("h1", "h3", rec)); !errors.Is(err, issuer.ErrReused) {
 		t.Errorf("second redemption: %v, want ErrReused", err)
 	}
 	if got, _ := s.LookupRefresh(ctx, "h2"); !got.Revoked {
 		t.Error("reuse did not revoke the family")
 	}
-	if err := s.RotateRefresh(ctx, "h2", "h4", rec, time.Hour); !errors.Is(err, issuer.ErrRevoked) {
+	if _, err := s.RotateRefresh(ctx, rotation("h2", "h4", rec)); !errors.Is(err, issuer.ErrRevoked) {
 		t.Errorf("redeeming in a revoked family: %v, want ErrRevoked", err)
 	}
-	if err := s.RotateRefresh(ctx, "nope", "h5", rec, time.Hour); !errors.Is(err, issuer.ErrNotFound) {
+	if _, err := s.RotateRefresh(ctx, rotation("nope", "h5", rec)); !errors.Is(err, issuer.ErrNotFound) {
 		t.Errorf("redeeming an unknown token: %v", err)
 	}
 	if revoked, err := s.Revoked(ctx, "some-jti", "fam1"); err != nil || !revoked {
@@ -474,5 +486,159 @@ func TestParallelPasswordGuessesAreThrottled(t *testing.T) {
 		if count[http.StatusBadRequest]+count[http.StatusTooManyRequests] != n {
 			t.Errorf("%s: statuses %v, want invalid_grant or 429", tc.name, count)
 		}
+	}
+}
+
+// TestRevocationSeenByJWKSVerifierThroughRedis: a service apart from the
+// issuer verifies its tokens from the published key set alone, with a
+// Store on the issuer's Redis (its own connection, the same prefix) as
+// the revocation check, and refuses what the issuer revoked: an access
+// token by its jti, and the access tokens of a revoked refresh token's
+// family. With Redis gone, it refuses every token.
+func TestRevocationSeenByJWKSVerifierThroughRedis(t *testing.T) {
+	rdb := startRedis(t)
+	a, _ := replicas(t, rdb)
+	other := redis.NewClient(&redis.Options{Addr: rdb.Options().Addr})
+	t.Cleanup(func() { _ = other.Close() })
+	v, err := auth.NewJWT(auth.JWTConfig{
+		JWKSURL:    a.ts.URL + "/.well-known/jwks.json",
+		Issuer:     "https://issuer.test",
+		Audience:   []string{"https://issuer.test"},
+		Revocation: redisstore.New(other, "test:"+t.Name()+":"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify := func(token string) error {
+		_, err := v.Verify(context.Background(), auth.Credential{Scheme: "oauth", Token: token})
+		return err
+	}
+
+	r := a.login(alicePW, "1")
+	want(t, r, 200, "")
+	if err := verify(r.str("access_token")); err != nil {
+		t.Fatalf("before revocation: %v", err)
+	}
+	want(t, a.post("/oauth2/revoke", url.Values{"token": {r.str("access_token")}}, "1"), 200, "")
+	if err := verify(r.str("access_token")); !errors.Is(err, auth.ErrTokenRevoked) {
+		t.Errorf("revoked access token: %v, want ErrTokenRevoked", err)
+	}
+
+	r = a.login(alicePW, "1")
+	want(t, a.post("/oauth2/revoke", url.Values{"token": {r.str("refresh_token")}}, "1"), 200, "")
+	if err := verify(r.str("access_token")); !errors.Is(err, auth.ErrTokenRevoked) {
+		t.Errorf("access token of a revoked family: %v, want ErrTokenRevoked", err)
+	}
+
+	live := a.login(alicePW, "1")
+	if err := verify(live.str("access_token")); err != nil {
+		t.Fatalf("unrevoked token: %v", err)
+	}
+	_ = other.Close()
+	if err := verify(live.str("access_token")); err == nil {
+		t.Error("a token was accepted with the revocation check down")
+	}
+}
+
+// TestRefreshGracePeriodAcrossReplicas: a client whose refresh at one
+// replica timed out retries at another within the grace period and gets
+// the same pair; Redis holds that pair sealed, not in the clear.
+func TestRefreshGracePeriodAcrossReplicas(t *testing.T) {
+	rdb := startRedis(t)
+	a, b := replicas(t, rdb, func(c *issuer.Config) { c.RefreshGracePeriod = time.Minute })
+	r0 := a.login(alicePW, "1")
+	want(t, r0, 200, "")
+	r1 := a.refresh(r0.str("refresh_token"))
+	want(t, r1, 200, "")
+	retry := b.refresh(r0.str("refresh_token"))
+	want(t, retry, 200, "")
+	if retry.str("access_token") != r1.str("access_token") || retry.str("refresh_token") != r1.str("refresh_token") {
+		t.Fatalf("retry got %v, want the pair %v", retry.body, r1.body)
+	}
+	if err := a.verify(r1.str("access_token")); err != nil {
+		t.Fatalf("the pair's access token: %v", err)
+	}
+
+	ctx := context.Background()
+	keys := rdb.Keys(ctx, "test:"+t.Name()+":grace:*").Val()
+	if len(keys) != 1 {
+		t.Fatalf("grace keys %v, want one", keys)
+	}
+	if ttl := rdb.PTTL(ctx, keys[0]).Val(); ttl <= 0 || ttl > time.Minute {
+		t.Errorf("grace key TTL %v, want the grace period", ttl)
+	}
+	for _, k := range rdb.Keys(ctx, "test:"+t.Name()+":*").Val() {
+		dump := fmt.Sprint(rdb.HGetAll(ctx, k).Val(), rdb.Get(ctx, k).Val())
+		for _, tok := range []string{r0.str("refresh_token"), r1.str("refresh_token"), r1.str("access_token")} {
+			if strings.Contains(dump, tok) {
+				t.Errorf("Redis key %s holds a token in the clear", k)
+			}
+		}
+	}
+
+	// The successor rotates at B: the retry window of r0 is closed.
+	r2 := b.refresh(r1.str("refresh_token"))
+	want(t, r2, 200, "")
+	want(t, a.refresh(r0.str("refresh_token")), 400, "invalid_grant")
+	want(t, b.refresh(r2.str("refresh_token")), 400, "invalid_grant")
+}
+
+// TestRefreshGracePeriodEndsOnRedis: after the grace period, presenting
+// the rotated token again is reuse and revokes the family.
+func TestRefreshGracePeriodEndsOnRedis(t *testing.T) {
+	a, b := replicas(t, startRedis(t), func(c *issuer.Config) { c.RefreshGracePeriod = 100 * time.Millisecond })
+	r0 := a.login(alicePW, "1")
+	r1 := a.refresh(r0.str("refresh_token"))
+	want(t, r1, 200, "")
+	time.Sleep(300 * time.Millisecond)
+	want(t, b.refresh(r0.str("refresh_token")), 400, "invalid_grant")
+	want(t, a.refresh(r1.str("refresh_token")), 400, "invalid_grant")
+	if err := a.verify(r1.str("access_token")); err == nil {
+		t.Error("access token of the revoked family still verifies")
+	}
+}
+
+// TestStoreGracePeriod exercises RotateRefresh's grace period directly.
+func TestStoreGracePeriod(t *testing.T) {
+	ctx := context.Background()
+	s := redisstore.New(startRedis(t), "")
+	rec := issuer.RefreshRecord{Family: "fam", Subject: "alice", ExpiresAt: time.Now().Add(time.Hour)}
+	if err := s.SaveRefresh(ctx, "h0", rec); err != nil {
+		t.Fatal(err)
+	}
+	rot := func(oldHash, newHash string, grace time.Duration, replay string) issuer.Rotation {
+		return issuer.Rotation{OldHash: oldHash, NewHash: newHash, Next: rec, FamilyTTL: time.Hour, Grace: grace, Replay: []byte(replay)}
+	}
+	if replay, err := s.RotateRefresh(ctx, rot("h0", "h1", time.Minute, "pair\x00one")); err != nil || replay != nil {
+		t.Fatalf("rotation = %q, %v", replay, err)
+	}
+	for range 2 {
+		if replay, err := s.RotateRefresh(ctx, rot("h0", "hx", time.Minute, "other")); err != nil || string(replay) != "pair\x00one" {
+			t.Fatalf("redemption within the grace period = %q, %v; want the stored pair", replay, err)
+		}
+	}
+	if _, err := s.LookupRefresh(ctx, "hx"); !errors.Is(err, issuer.ErrNotFound) {
+		t.Errorf("a replayed redemption stored a token: %v", err)
+	}
+	if _, err := s.RotateRefresh(ctx, rot("h1", "h2", 0, "")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RotateRefresh(ctx, rot("h0", "hy", time.Minute, "")); !errors.Is(err, issuer.ErrReused) {
+		t.Errorf("redemption after the grace period closed: %v, want ErrReused", err)
+	}
+	if revoked, err := s.Revoked(ctx, "jti", "fam"); err != nil || !revoked {
+		t.Errorf("family not revoked: %v, %v", revoked, err)
+	}
+
+	rec.Family = "fam2"
+	if err := s.SaveRefresh(ctx, "k0", rec); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RotateRefresh(ctx, rot("k0", "k1", 50*time.Millisecond, "pair")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(150 * time.Millisecond)
+	if _, err := s.RotateRefresh(ctx, rot("k0", "k2", 0, "")); !errors.Is(err, issuer.ErrReused) {
+		t.Errorf("redemption after the window: %v, want ErrReused", err)
 	}
 }
