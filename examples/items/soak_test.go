@@ -333,4 +333,3 @@ func expiredCopy(t *testing.T, token string, key ed25519.PrivateKey) string {
 	}
 	return s
 }
-
