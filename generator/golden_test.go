@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/securegen/securegen/generator"
@@ -30,6 +30,7 @@ var goldens = []struct{ spec, pkg string }{
 	{"objects.yaml", "objects"},
 	{"undeclared.yaml", "undeclared"},
 	{"extensions.yaml", "extensions"},
+	{"sharedissuer.yaml", "sharedissuer"},
 }
 
 func TestGoldenOutput(t *testing.T) {
@@ -42,19 +43,23 @@ func TestGoldenOutput(t *testing.T) {
 				t.Fatal(err)
 			}
 			if *update {
-				if err := generator.WriteFiles(dir, res.Files); err != nil {
+				if _, err := generator.WritePackage(dir, res.Files); err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			for _, f := range res.Files {
-				want, err := os.ReadFile(filepath.Join(dir, f.Name))
-				if err != nil {
-					t.Fatalf("%v (run go test ./generator -update)", err)
+			// What differs, what is missing, and what securegen wrote
+			// there and no longer writes.
+			drift, err := generator.Drifts(dir, res.Files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range drift {
+				diff := strings.SplitAfter(d.Diff(), "\n")
+				if len(diff) > 40 {
+					diff = append(diff[:40], "...\n")
 				}
-				if !bytes.Equal(f.Content, want) {
-					t.Errorf("%s/%s is stale; run go test ./generator -update and review the diff", dir, f.Name)
-				}
+				t.Errorf("%s is %s; run go test ./generator -update and review the diff:\n%s", d.Path, d.Kind, strings.Join(diff, ""))
 			}
 		})
 	}

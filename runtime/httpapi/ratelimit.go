@@ -52,12 +52,15 @@ const (
 )
 
 // RateLimitHeadersDraft names the IETF draft whose header fields limited
-// operations answer with: RateLimit-Policy ("op";q=100;w=60) on every
-// answer, and RateLimit ("op";r=42;t=17) on every answer whose request
-// was counted, in the structured-field syntax of its version -11 of 23
-// May 2026, "RateLimit header fields for HTTP". The policy's name is the
-// operation's ID; q and w are Requests and Period (in seconds), r is
-// Decision.Remaining and t Decision.Reset, in seconds rounded up.
+// operations answer with, "RateLimit header fields for HTTP", in the
+// structured-field syntax of its version -11 (23 May 2026):
+// RateLimit-Policy ("op";q=100;w=60) on every answer, and RateLimit
+// ("op";r=42;t=17) on every answer to a request the limit was checked
+// for, refused ones included (a limit by principal is not checked for a
+// request that fails authentication). The policy's name is the
+// operation's ID; q and w are Requests and Period in seconds (the same
+// rate over whole seconds when Period is not), r is Decision.Remaining
+// and t Decision.Reset in seconds, rounded up.
 const RateLimitHeadersDraft = "draft-ietf-httpapi-ratelimit-headers-11"
 
 // MaxLimitWindow bounds the time a key's state spans, BurstSize
@@ -96,7 +99,11 @@ func (l RateLimit) Validate() error {
 // Requests fit in a Period. It is meaningful for a valid l only.
 func (l RateLimit) Interval() time.Duration {
 	n := time.Duration(l.Requests)
-	return (l.Period + n - 1) / n
+	interval := l.Period / n
+	if l.Period%n != 0 {
+		interval++
+	}
+	return interval
 }
 
 // BurstSize is how many requests a fresh key may make at once: Burst, or
@@ -268,7 +275,7 @@ type limiting struct {
 	limiter Limiter
 	failure LimiterFailure
 	address func(r *http.Request) string
-	logger   *slog.Logger
+	logger  *slog.Logger
 	// lastLog is when a failure was last logged (Unix nanoseconds);
 	// unlogged counts the failures since that were not.
 	lastLog, unlogged atomic.Int64
@@ -408,6 +415,12 @@ func (rl *routeLimit) principalKey(principals auth.Principals) string {
 func (rl *routeLimit) admit(w http.ResponseWriter, r *http.Request, ew ErrorWriter, key string) bool {
 	d, err := rl.limiter.Allow(r.Context(), key, rl.limit)
 	if err != nil {
+		if r.Context().Err() != nil {
+			// The client is gone: nobody to serve, no outage to log.
+			w.Header().Set("Retry-After", "1")
+			ew(w, r, &LimiterError{Operation: rl.op, Err: err})
+			return false
+		}
 		rl.logFailure(r, rl.op, err)
 		if rl.failure == FailOpen {
 			return true
@@ -417,7 +430,13 @@ func (rl *routeLimit) admit(w http.ResponseWriter, r *http.Request, ew ErrorWrit
 		return false
 	}
 	h := w.Header()
-	h["Ratelimit"] = []string{rl.name + ";r=" + strconv.Itoa(max(d.Remaining, 0)) + ";t=" + strconv.FormatInt(ceilSeconds(d.Reset), 10)}
+	var buf [96]byte
+	field := append(buf[:0], rl.name...)
+	field = append(field, ";r="...)
+	field = strconv.AppendInt(field, int64(max(d.Remaining, 0)), 10)
+	field = append(field, ";t="...)
+	field = strconv.AppendInt(field, ceilSeconds(d.Reset), 10)
+	h["Ratelimit"] = []string{string(field)}
 	if d.Allowed {
 		return true
 	}

@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// DefaultMaxKeys is how many keys a MemoryLimiter holds unless
-// WithMemoryMaxKeys says otherwise: about 10 MB.
+// DefaultMaxKeys is how many keys a MemoryLimiter holds at most unless
+// WithMemoryMaxKeys says otherwise: about 7 MB of keys by IPv4 address,
+// and no more than 20 MB whatever the keys.
 const DefaultMaxKeys = 100_000
 
 const (
@@ -36,19 +37,25 @@ const (
 // Its memory is bounded. A key whose budget is whole again holds nothing
 // a fresh key lacks, so it is expired: expired keys are swept out as the
 // table grows, in time linear in the keys swept, amortized over the keys
-// added since the last sweep. A MemoryLimiter holds at most MaxKeys keys
-// (DefaultMaxKeys). When a request's key is new and its shard is full of
-// keys that have not expired, such as under an attack from many
-// addresses, the request is refused, as over its limit, until keys
-// expire: it fails closed, never letting a request through unlimited.
-// Keys already held keep their budgets meanwhile.
+// added since the last sweep; a table that shrank to a quarter of its
+// peak is copied, so that its memory is given back. A MemoryLimiter holds
+// at most DefaultMaxKeys keys, or those WithMemoryMaxKeys says, spread
+// over up to 32 shards of at least 1024. When a request's key is new and
+// its shard is full of keys that have not expired, such as under an
+// attack from many addresses, the request is refused as over its limit
+// (429, with Retry-After until a key of the shard expires): it fails
+// closed, never letting a request through unlimited. Keys already held
+// keep their budgets meanwhile. A full shard looks for expired keys at
+// most once a second, so that a flood of new keys costs no more than one
+// map access each.
 type MemoryLimiter struct {
 	seed   maphash.Seed
 	epoch  time.Time
 	now    func() time.Time
 	shards []memoryShard
-	// perShard is the number of keys a shard holds at most.
-	perShard int
+	// maxKeys is the number of keys the limiter holds at most, perShard
+	// that of one shard.
+	maxKeys, perShard int
 }
 
 // memoryShard is one part of a MemoryLimiter's keys, under its own lock.
@@ -74,7 +81,7 @@ type MemoryOption func(*MemoryLimiter)
 func WithMemoryMaxKeys(n int) MemoryOption {
 	return func(l *MemoryLimiter) {
 		if n > 0 {
-			l.perShard = n
+			l.maxKeys = n
 		}
 	}
 }
@@ -91,15 +98,14 @@ func WithMemoryClock(now func() time.Time) MemoryOption {
 
 // NewMemoryLimiter returns an empty MemoryLimiter.
 func NewMemoryLimiter(opts ...MemoryOption) *MemoryLimiter {
-	l := &MemoryLimiter{seed: maphash.MakeSeed(), now: time.Now, perShard: DefaultMaxKeys}
+	l := &MemoryLimiter{seed: maphash.MakeSeed(), now: time.Now, maxKeys: DefaultMaxKeys}
 	for _, o := range opts {
 		if o != nil {
 			o(l)
 		}
 	}
-	maxKeys := l.perShard
-	n := min(max(maxKeys/keysPerShard, 1), maxShards)
-	l.perShard = maxKeys / n
+	n := min(max(l.maxKeys/keysPerShard, 1), maxShards)
+	l.perShard = l.maxKeys / n
 	l.shards = make([]memoryShard, n)
 	for i := range l.shards {
 		l.shards[i].tats = make(map[string]int64)

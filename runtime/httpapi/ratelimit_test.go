@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -393,6 +394,34 @@ func TestRateLimitLimiterFailure(t *testing.T) {
 	}
 }
 
+// TestRateLimitGoneClientIsNoOutage: a limiter error for a request whose
+// client is gone is not logged as a failure, and nothing is served.
+func TestRateLimitGoneClientIsNoOutage(t *testing.T) {
+	var logs syncBuffer
+	served := false
+	rt, err := NewRouter(NewConfig("test", WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))), WithLimiterFailure(FailOpen),
+		WithLimiter(limiterFunc(func(ctx context.Context) (Decision, error) { return Decision{}, ctx.Err() }))), API{Routes: []Route{
+		{Op: auth.Operation{ID: "op", Pattern: "GET /op"}, Serve: func(http.ResponseWriter, *http.Request, auth.Principals) { served = true }, Limit: limited(1, time.Second, LimitByAddress)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w := httptest.NewRecorder()
+	rt.ServeHTTP(w, httptest.NewRequestWithContext(ctx, "GET", "/op", nil))
+	if served || w.Code != http.StatusServiceUnavailable || logs.String() != "" {
+		t.Errorf("served %v, status %d, logs %q", served, w.Code, logs.String())
+	}
+}
+
+// limiterFunc is a Limiter that calls itself.
+type limiterFunc func(ctx context.Context) (Decision, error)
+
+func (f limiterFunc) Allow(ctx context.Context, _ string, _ RateLimit) (Decision, error) {
+	return f(ctx)
+}
+
 // TestRateLimitLogsUnloggedFailures: the line logged after a quiet second
 // counts the failures that were not logged.
 func TestRateLimitLogsUnloggedFailures(t *testing.T) {
@@ -421,6 +450,7 @@ func TestNewRouterRefusesInvalidLimits(t *testing.T) {
 		{Requests: 1, Period: time.Minute},
 		{Requests: 1, Period: time.Minute, By: "user"},
 		{Requests: 1, Period: MaxLimitWindow, Burst: 2, By: LimitByAddress},
+		{Requests: 2, Period: math.MaxInt64, By: LimitByAddress},
 	} {
 		_, err := NewRouter(NewConfig("test", quiet()), API{Routes: []Route{
 			{Op: auth.Operation{ID: "op", Pattern: "GET /op"}, Serve: answer("op"), Limit: &l},
@@ -498,7 +528,7 @@ func TestRateLimitHeadersOnHandlerAnswers(t *testing.T) {
 // rate limit's overhead per request, with the MemoryLimiter.
 func BenchmarkRateLimitRouter(b *testing.B) {
 	plenty := func(by LimitKey) *RateLimit {
-		return &RateLimit{Requests: 1 << 30, Period: time.Second, By: by}
+		return &RateLimit{Requests: 1 << 29, Period: time.Second, By: by}
 	}
 	for _, bc := range []struct {
 		name  string
@@ -532,7 +562,7 @@ func BenchmarkRateLimitRouter(b *testing.B) {
 // BenchmarkRateLimitMemory is one MemoryLimiter.Allow: under one key
 // (contended) and under many keys, in parallel.
 func BenchmarkRateLimitMemory(b *testing.B) {
-	limit := RateLimit{Requests: 1 << 30, Period: time.Second, By: LimitByAddress}
+	limit := RateLimit{Requests: 1 << 29, Period: time.Second, By: LimitByAddress}
 	b.Run("one-key", func(b *testing.B) {
 		l := NewMemoryLimiter()
 		b.ReportAllocs()
