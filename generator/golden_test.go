@@ -31,6 +31,7 @@ var goldens = []struct{ spec, pkg string }{
 	{"undeclared.yaml", "undeclared"},
 	{"extensions.yaml", "extensions"},
 	{"sharedissuer.yaml", "sharedissuer"},
+	{"ratelimits.yaml", "ratelimits"},
 }
 
 func TestGoldenOutput(t *testing.T) {

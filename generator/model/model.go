@@ -204,16 +204,19 @@ type Param struct {
 // Body is an operation's request body.
 type Body struct {
 	Required bool
-	// Type is the type JSON bodies decode into; nil when the body has no
-	// JSON media type. With Pointer, the request field is a pointer to
+	// Type is the type JSON and form bodies decode into; nil when the
+	// body has neither. With Pointer, the request field is a pointer to
 	// it (an optional body).
 	Type    *GoType
 	Pointer bool
 	// ContentTypes are the media types the spec accepts, sorted.
 	ContentTypes []string
-	// Raw is set when some accepted media type is not JSON: such bodies
-	// reach the handler unread.
+	// Raw is set when some accepted media type is neither JSON nor a
+	// typed form: such bodies reach the handler unread.
 	Raw bool
+	// Forms are the form media types decoded into Type, in the order of
+	// ContentTypes.
+	Forms []*Form
 	// AnyJSON is set when a JSON media type is accepted.
 	AnyJSON bool
 	// Accept is ContentTypes joined by spaces.
@@ -223,6 +226,18 @@ type Body struct {
 	// Decoder, when set, decodes and checks a JSON body in one pass; it is
 	// used for bodies whose type is a struct and that are JSON only.
 	Decoder string
+}
+
+// Source names, for doc comments, what the typed body is decoded from:
+// "JSON", "form" or "JSON or form".
+func (b *Body) Source() string {
+	switch {
+	case b.AnyJSON && len(b.Forms) > 0:
+		return "JSON or form"
+	case len(b.Forms) > 0:
+		return "form"
+	}
+	return "JSON"
 }
 
 // StatusRange is the status codes an answer of a range (2XX) or the

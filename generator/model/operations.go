@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"mime"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -132,7 +133,9 @@ func (b *builder) operation(path, method string, item *openapi3.PathItem, op *op
 	}
 	b.body(o, op, ptr)
 	b.responses(o, op, ptr)
-	o.Validates = o.Body != nil && o.Body.Check != ""
+	// A form is read under budgets whose violations the report carries,
+	// whether or not its schema has a Check.
+	o.Validates = o.Body != nil && (o.Body.Check != "" || len(o.Body.Forms) > 0)
 	for _, p := range o.Params {
 		if p.Check != "" {
 			o.Validates = true
@@ -381,15 +384,19 @@ func (b *builder) body(o *Operation, op *openapi3.Operation, ptr string) {
 	body := &Body{Required: rb.Required}
 	var jsonSchema *openapi3.SchemaRef
 	jsonPtr := ""
+	var forms []string
 	for _, ct := range sortedKeys(rb.Content) {
 		body.ContentTypes = append(body.ContentTypes, ct)
-		if isJSONMediaType(ct) {
+		switch {
+		case isJSONMediaType(ct):
 			if !body.AnyJSON || strings.EqualFold(ct, "application/json") {
 				jsonSchema = rb.Content[ct].Schema
 				jsonPtr = ptr + "/requestBody/content/" + escapeToken(ct) + "/schema"
 			}
 			body.AnyJSON = true
-		} else {
+		case formMediaType(ct) != "" && rb.Content[ct] != nil && rb.Content[ct].Schema != nil && rb.Content[ct].Schema.Value != nil:
+			forms = append(forms, ct)
+		default:
 			body.Raw = true
 		}
 	}
@@ -403,13 +410,59 @@ func (b *builder) body(o *Operation, op *openapi3.Operation, ptr string) {
 			body.Type = b.typeOf(jsonSchema, o.Name+"RequestBody", jsonPtr)
 			body.Check = b.chk.checkOf(jsonSchema, o.Name+"RequestBody", jsonPtr)
 		}
+	}
+	b.bodyForms(o, body, rb, forms, jsonSchema, ptr)
+	if body.Type != nil {
 		body.Pointer = !body.Required && !body.Type.Nilable()
 	}
 	body.Accept = strings.Join(body.ContentTypes, " ")
-	if body.Type != nil && body.Type.IsNamed() && body.Type.Named.IsStruct() && !body.Raw && jsonSchema != nil && jsonSchema.Value != nil {
+	if body.Type != nil && body.Type.IsNamed() && body.Type.Named.IsStruct() && !body.Raw && len(body.Forms) == 0 && jsonSchema != nil && jsonSchema.Value != nil {
 		body.Decoder = b.dec.structDecoder(body.Type.Named, jsonSchema.Value, jsonPtr).Func
 	}
 	o.Body = body
+}
+
+// bodyForms types the form media types cts of the request body rb: each
+// whose schema is an object, and the same schema as the other typed media
+// types', is decoded into body's Type; any other is handed over raw, as
+// bodies of media types other than JSON are.
+func (b *builder) bodyForms(o *Operation, body *Body, rb *openapi3.RequestBody, cts []string, jsonSchema *openapi3.SchemaRef, ptr string) {
+	typed := jsonSchema
+	for _, ct := range cts {
+		media := rb.Content[ct]
+		mt := formMediaType(ct)
+		mptr := ptr + "/requestBody/content/" + escapeToken(ct)
+		raw := func(format string, args ...any) {
+			if format != "" {
+				b.warn(mptr, format, args...)
+			}
+			body.Raw = true
+		}
+		switch {
+		case !isFormObject(media.Schema.Value) && isEmptySchema(media.Schema.Value):
+			// No schema says what the form holds: the body is the
+			// handler's to read.
+			raw("")
+			continue
+		case !isFormObject(media.Schema.Value):
+			raw("%s body schema is not an object; the body is handed over unread as RawBody", ct)
+			continue
+		case body.AnyJSON && typed == nil:
+			raw("the JSON body has no schema, so %s cannot share its type; the body is handed over unread as RawBody", ct)
+			continue
+		case typed != nil && typed.Value != media.Schema.Value:
+			raw("%s has a schema other than the body's other media types, and one operation has one Body type; the body is handed over unread as RawBody", ct)
+			continue
+		case slices.ContainsFunc(body.Forms, func(f *Form) bool { return f.MediaType == mt }):
+			raw("%s repeats the media type %s; the body is handed over unread as RawBody", ct, mt)
+			continue
+		}
+		if body.Type == nil {
+			typed = media.Schema
+			body.Type = b.typeOf(typed, o.Name+"RequestBody", mptr+"/schema")
+		}
+		body.Forms = append(body.Forms, b.form(o, mt, media, body.Type, mptr))
+	}
 }
 
 // statusRank orders response keys: codes, then ranges, then default.

@@ -17,6 +17,10 @@ import (
 // removes an inherited one.
 const RateLimitExtension = "x-securegen-rate-limit"
 
+// maxLimitWindow is the longest burst window the runtime accepts
+// (httpapi.MaxLimitWindow).
+const maxLimitWindow = 100 * 365 * 24 * time.Hour
+
 // LimitBy says what a rate limit counts requests by.
 type LimitBy string
 
@@ -106,6 +110,11 @@ func (b *builder) parseRateLimit(v any, ptr string) (*RateLimit, error) {
 				return fail("burst must be a positive integer, not %v", bv)
 			}
 		}
+		// The runtime keeps a caller's whole burst as a time span; past a
+		// century it could not count exactly, and refuses to start.
+		if interval := d / time.Duration(n); time.Duration(rl.Burst) > maxLimitWindow/interval {
+			return fail("a burst of %d at %s a request spans more than a century", rl.Burst, interval)
+		}
 		if by, present := x["by"]; present {
 			s, _ := by.(string)
 			switch LimitBy(s) {
@@ -144,9 +153,26 @@ func positiveInt(v any) (int, bool) {
 // String says the limit in words, for docs and audit: "100 requests per
 // 1m0s (bursts of 20) per principal".
 func (rl *RateLimit) String() string {
-	s := fmt.Sprintf("%d requests per %s", rl.Requests, rl.Period)
+	word := "requests"
+	if rl.Requests == 1 {
+		word = "request"
+	}
+	s := fmt.Sprintf("%d %s per %s", rl.Requests, word, shortDuration(rl.Period))
 	if rl.Burst != rl.Requests {
 		s += fmt.Sprintf(" (bursts of %d)", rl.Burst)
 	}
 	return s + " per " + string(rl.By)
+}
+
+// shortDuration writes d as time.Duration does, without zero units:
+// "1h", "1m30s", "10s".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
