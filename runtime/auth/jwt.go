@@ -109,8 +109,44 @@ type JWTConfig struct {
 	// a token revoked there is refused here before it expires.
 	Revocation RevocationChecker
 
+	// CacheSize bounds the cache of verified tokens: the most tokens it
+	// remembers. The default is DefaultTokenCacheSize (10,000); a negative
+	// CacheSize turns the cache off, and every Verify then checks the
+	// signature again.
+	//
+	// The cache is on by default because it changes no answer: a token
+	// presented again within its entry's lifetime is accepted without its
+	// signature being checked again, and is accepted only when a fresh
+	// verification would accept it too. Entries are keyed by the SHA-256
+	// of the token, never the token itself; only tokens that passed every
+	// check (signature, algorithm, time, issuer, audience, claims and
+	// revocation) enter, so forged, expired or otherwise refused tokens
+	// never take room; an entry is never served before the token's "nbf"
+	// or "iat" (less Leeway), nor at or after its "exp" less Leeway (from
+	// then on the token is verified afresh, so Leeway still applies), nor
+	// longer than CacheTTL after it was stored, nor after the verifier
+	// fetched a new key set (JWKSURL and DiscoveryURL); Revocation, when
+	// set, is asked on every Verify, cache hit or not, and an error from
+	// it refuses the token; every hit returns a new deep copy of the
+	// principal. A full cache evicts an entry in constant time (an expired
+	// one, or one not served lately, among a few: see TokenCache), so
+	// memory stays bounded by CacheSize entries, each holding the decoded
+	// claims of one token that the configured keys signed: about 1 KiB for
+	// a typical access token, so about 10 MiB for a full default cache.
+	CacheSize int
+
+	// CacheTTL is the longest time a verified token is served from the
+	// cache after its verification, however long the token lives. The
+	// default is DefaultTokenCacheTTL (one minute); it must not be
+	// negative. Revocation does not depend on it, since the revocation
+	// check runs on every Verify, and neither do key changes, since a new
+	// key set ends every entry: CacheTTL bounds how long a principal is
+	// held in memory, and is a backstop. A shorter CacheTTL costs more
+	// verifications, never a different answer.
+	CacheTTL time.Duration
+
 	// Now returns the current time; it defaults to time.Now and is meant
-	// for tests.
+	// for tests. The cache uses it too.
 	Now func() time.Time
 }
 
@@ -170,6 +206,8 @@ type jwtVerifier struct {
 	maxBytes  int
 	scopePath []string
 	revoked   RevocationChecker
+	leeway    time.Duration
+	cache     *TokenCache // nil when JWTConfig.CacheSize is negative
 }
 
 // NewJWT returns a Verifier of JSON Web Tokens (RFC 7519) signed with JWS
@@ -182,8 +220,11 @@ type jwtVerifier struct {
 // audience. Tokens with a "crit" header are rejected; "jku" and "x5u"
 // headers are ignored, never fetched. The principal's Claims are the
 // token's claims.
+//
+// Verified tokens are cached, as JWTConfig.CacheSize describes, unless
+// CacheSize is negative.
 func NewJWT(cfg JWTConfig) (Verifier, error) {
-	v := &jwtVerifier{maxBytes: cfg.MaxTokenBytes, revoked: cfg.Revocation}
+	v := &jwtVerifier{maxBytes: cfg.MaxTokenBytes, revoked: cfg.Revocation, leeway: cfg.Leeway}
 	if v.maxBytes < 0 {
 		return nil, fmt.Errorf("auth: jwt: MaxTokenBytes %d is negative", cfg.MaxTokenBytes)
 	}
@@ -193,6 +234,11 @@ func NewJWT(cfg JWTConfig) (Verifier, error) {
 	if cfg.Leeway < 0 {
 		return nil, fmt.Errorf("auth: jwt: Leeway %v is negative", cfg.Leeway)
 	}
+	cache, err := NewTokenCache(TokenCacheConfig{Size: cfg.CacheSize, TTL: cfg.CacheTTL, Now: cfg.Now})
+	if err != nil {
+		return nil, fmt.Errorf("auth: jwt: CacheTTL %v is negative", cfg.CacheTTL)
+	}
+	v.cache = cache
 	if cfg.ScopeClaim != "" {
 		v.scopePath = strings.Split(cfg.ScopeClaim, ".")
 		if slices.Contains(v.scopePath, "") {
@@ -330,6 +376,13 @@ func (v *jwtVerifier) Verify(ctx context.Context, c Credential) (*Principal, err
 	if c.Token == "" {
 		return nil, errJWTEmpty
 	}
+	var key TokenKey
+	if v.cache != nil {
+		key = TokenKeyOf(c.Token)
+		if p, hit, err := v.cached(ctx, key, c.Scheme); hit {
+			return p, err
+		}
+	}
 	var seen *jwksSnapshot
 	if v.remote != nil {
 		s, err := v.remote.prepare(ctx)
@@ -341,6 +394,10 @@ func (v *jwtVerifier) Verify(ctx context.Context, c Credential) (*Principal, err
 	claims := jwt.MapClaims{}
 	_, err := v.parser.ParseWithClaims(c.Token, claims, v.keyfunc)
 	if err != nil && v.remote != nil && errors.Is(err, errJWTUnknownKid) && v.remote.refreshForUnknownKid(ctx, seen) {
+		// The cache entry is stamped with the keys loaded before the
+		// retry; should keyFor see newer ones, the entry is merely
+		// verified again sooner.
+		seen = v.remote.snap.Load()
 		claims = jwt.MapClaims{}
 		_, err = v.parser.ParseWithClaims(c.Token, claims, v.keyfunc)
 	}
@@ -365,28 +422,97 @@ func (v *jwtVerifier) Verify(ctx context.Context, c Credential) (*Principal, err
 	if err != nil {
 		return nil, err
 	}
+	jti, sid, err := jwtRevocationIDs(claims, v.revoked != nil)
+	if err != nil {
+		return nil, err
+	}
 	// Last, as it may ask a remote store: every local check has passed.
 	if v.revoked != nil {
-		if err := v.checkRevoked(ctx, claims); err != nil {
+		if err := v.checkRevoked(ctx, jti, sid); err != nil {
 			return nil, err
 		}
 	}
-	return &Principal{Subject: sub, Scheme: c.Scheme, Scopes: scopes, Claims: claims}, nil
+	p := &Principal{Subject: sub, Scheme: c.Scheme, Scopes: scopes, Claims: claims}
+	if v.cache != nil {
+		v.remember(key, p, claims, jti, sid, seen)
+	}
+	return p, nil
+}
+
+// cached serves a token from the cache. hit reports whether it was there
+// (and may be served with the current keys); then the answer is p or
+// err, as the revocation check decides.
+func (v *jwtVerifier) cached(ctx context.Context, key TokenKey, scheme string) (p *Principal, hit bool, err error) {
+	e, ok := v.cache.Get(key)
+	if !ok {
+		return nil, false, nil
+	}
+	if v.remote != nil {
+		// As a verification would: this refreshes keys that are due.
+		s, perr := v.remote.prepare(ctx)
+		if perr != nil || e.Keys != any(s) {
+			return nil, false, nil // verify afresh with the current keys
+		}
+	}
+	if v.revoked != nil {
+		if err := v.checkRevoked(ctx, e.JTI, e.SID); err != nil {
+			return nil, true, err
+		}
+	}
+	e.Principal.Scheme = scheme
+	return e.Principal, true, nil
+}
+
+// remember caches a token that passed every check, for as long as
+// JWTConfig.CacheSize says: from its "nbf" and "iat" to its "exp", each
+// less the leeway, and for CacheTTL at most.
+func (v *jwtVerifier) remember(key TokenKey, p *Principal, claims jwt.MapClaims, jti, sid string, keys *jwksSnapshot) {
+	exp, err := claims.GetExpirationTime()
+	if err != nil {
+		return
+	}
+	nbf, err := claims.GetNotBefore()
+	if err != nil {
+		return
+	}
+	iat, err := claims.GetIssuedAt()
+	if err != nil {
+		return
+	}
+	e := CachedToken{Principal: p, JTI: jti, SID: sid}
+	if keys != nil {
+		e.Keys = keys
+	}
+	if exp != nil {
+		e.NotAfter = exp.Add(-v.leeway)
+	}
+	for _, t := range [...]*jwt.NumericDate{nbf, iat} {
+		if t != nil && t.Add(-v.leeway).After(e.NotBefore) {
+			e.NotBefore = t.Add(-v.leeway)
+		}
+	}
+	v.cache.Put(key, e)
+}
+
+// jwtRevocationIDs returns the "jti" and "sid" claims of a token. When
+// required (a revocation check is configured), a token without a string
+// "jti" is refused: its revocation cannot be checked.
+func jwtRevocationIDs(claims jwt.MapClaims, required bool) (jti, sid string, err error) {
+	jti, ok := claims["jti"].(string)
+	if required && (!ok || jti == "") {
+		return "", "", errJWTNoJTI
+	}
+	if raw, present := claims["sid"]; present {
+		if sid, ok = raw.(string); !ok && required {
+			return "", "", errJWTSessionType
+		}
+	}
+	return jti, sid, nil
 }
 
 // checkRevoked asks JWTConfig.Revocation about a token whose signature and
 // claims are valid, failing closed.
-func (v *jwtVerifier) checkRevoked(ctx context.Context, claims jwt.MapClaims) error {
-	jti, ok := claims["jti"].(string)
-	if !ok || jti == "" {
-		return errJWTNoJTI
-	}
-	var sid string
-	if raw, present := claims["sid"]; present {
-		if sid, ok = raw.(string); !ok {
-			return errJWTSessionType
-		}
-	}
+func (v *jwtVerifier) checkRevoked(ctx context.Context, jti, sid string) error {
 	revoked, err := v.revoked.Revoked(ctx, jti, sid)
 	if err != nil {
 		return fmt.Errorf("auth: jwt: revocation check: %w", err)

@@ -141,6 +141,29 @@ type Config struct {
 	// Leeway is the clock skew Verify tolerates on "exp" and "iat".
 	Leeway time.Duration
 
+	// CacheSize bounds the cache of access tokens Verify has verified:
+	// the most it remembers, so that a token presented again is not
+	// verified again. The default is auth.DefaultTokenCacheSize (10,000);
+	// a negative CacheSize turns the cache off.
+	//
+	// The cache is on by default because it changes no answer, as for
+	// auth.JWTConfig.CacheSize: it is keyed by the SHA-256 of the token,
+	// never the token; only tokens that passed every check enter it; an
+	// entry is served from the token's "iat" (and "nbf") to its "exp",
+	// each less Leeway, and for CacheTTL at most; the Store is asked
+	// whether the token or its refresh token family is revoked on every
+	// Verify, cache hit or not, and an error from it refuses the token;
+	// every hit returns a new copy of the principal; and a full cache
+	// evicts an entry in constant time (see auth.TokenCache). A key that
+	// verified a cached token stays accepted for the token's whole
+	// lifetime (see KeyRotation), so no entry outlives its key.
+	CacheSize int
+
+	// CacheTTL is the longest time Verify serves a token from its cache
+	// after verifying it; the default is auth.DefaultTokenCacheTTL (one
+	// minute). It must not be negative.
+	CacheTTL time.Duration
+
 	// Store holds refresh tokens, revocations and failure counters; the
 	// default is NewMemoryStore().
 	Store Store
@@ -245,6 +268,7 @@ type Server struct {
 	now             func() time.Time
 	parser          *jwt.Parser
 	keyfunc         jwt.Keyfunc
+	cache           *auth.TokenCache // of verified access tokens; nil when off
 	grantsSupported []string
 	tokenHandler    http.Handler
 	mountKey        string
@@ -340,6 +364,10 @@ func New(cfg Config) (*Server, error) {
 	s.keys, err = newKeyRing(s.alg, cfg.Keys, cfg.KeyRotation, s.accessTTL+s.leeway, s.now)
 	if err != nil {
 		return nil, err
+	}
+	s.cache, err = auth.NewTokenCache(auth.TokenCacheConfig{Size: cfg.CacheSize, TTL: cfg.CacheTTL, Now: s.now})
+	if err != nil {
+		return nil, fmt.Errorf("issuer: CacheTTL %v is negative", cfg.CacheTTL)
 	}
 	s.keyfunc = s.keyFor
 	s.parser = jwt.NewParser(
@@ -472,25 +500,59 @@ var (
 // overlap), the algorithm, "exp", "iat", "iss" and "aud", and that neither
 // the token's jti nor its refresh token family is revoked. The principal's
 // Scopes come from the "scope" claim and its Claims are the token's claims.
+//
+// Verified tokens are cached, as Config.CacheSize describes: a token
+// presented again skips the signature check, never the revocation check.
 func (s *Server) Verify(ctx context.Context, c auth.Credential) (*auth.Principal, error) {
+	var key auth.TokenKey
+	if s.cache != nil && c.Token != "" && len(c.Token) <= maxTokenBytes {
+		key = auth.TokenKeyOf(c.Token)
+		if e, ok := s.cache.Get(key); ok {
+			if err := s.checkRevoked(ctx, e.JTI, e.SID); err != nil {
+				return nil, err
+			}
+			e.Principal.Scheme = c.Scheme
+			return e.Principal, nil
+		}
+	}
 	claims, err := s.parse(c.Token)
 	if err != nil {
 		return nil, err
 	}
-	revoked, err := s.store.Revoked(ctx, claims.jti, claims.sid)
+	if err := s.checkRevoked(ctx, claims.jti, claims.sid); err != nil {
+		return nil, err
+	}
+	p := &auth.Principal{Subject: claims.sub, Scheme: c.Scheme, Scopes: strings.Fields(claims.scope), Claims: claims.all}
+	if s.cache != nil {
+		s.cache.Put(key, auth.CachedToken{
+			Principal: p,
+			JTI:       claims.jti,
+			SID:       claims.sid,
+			NotBefore: claims.notBefore.Add(-s.leeway),
+			NotAfter:  claims.exp.Add(-s.leeway),
+		})
+	}
+	return p, nil
+}
+
+// checkRevoked asks the Store whether the token with JWT ID jti, or its
+// refresh token family sid, is revoked, failing closed.
+func (s *Server) checkRevoked(ctx context.Context, jti, sid string) error {
+	revoked, err := s.store.Revoked(ctx, jti, sid)
 	if err != nil {
-		return nil, fmt.Errorf("issuer: verify: revocation check: %w", err)
+		return fmt.Errorf("issuer: verify: revocation check: %w", err)
 	}
 	if revoked {
-		return nil, errTokenRevoked
+		return errTokenRevoked
 	}
-	return &auth.Principal{Subject: claims.sub, Scheme: c.Scheme, Scopes: strings.Fields(claims.scope), Claims: claims.all}, nil
+	return nil
 }
 
 // accessClaims are the claims of a verified access token.
 type accessClaims struct {
 	sub, jti, scope, sid, clientID string
 	exp                            time.Time
+	notBefore                      time.Time // the later of "iat" and "nbf"; zero without either
 	all                            map[string]any
 }
 
@@ -526,6 +588,19 @@ func (s *Server) parse(token string) (*accessClaims, error) {
 		return nil, fmt.Errorf("issuer: verify: exp: %w", err)
 	}
 	c.exp = exp.Time
+	iat, err := mc.GetIssuedAt()
+	if err != nil {
+		return nil, fmt.Errorf("issuer: verify: iat: %w", err)
+	}
+	nbf, err := mc.GetNotBefore()
+	if err != nil {
+		return nil, fmt.Errorf("issuer: verify: nbf: %w", err)
+	}
+	for _, t := range [...]*jwt.NumericDate{iat, nbf} {
+		if t != nil && t.After(c.notBefore) {
+			c.notBefore = t.Time
+		}
+	}
 	return c, nil
 }
 
