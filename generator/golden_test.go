@@ -30,6 +30,7 @@ var goldens = []struct{ spec, pkg string }{
 	{"objects.yaml", "objects"},
 	{"undeclared.yaml", "undeclared"},
 	{"extensions.yaml", "extensions"},
+	{"forms.yaml", "forms"},
 	{"sharedissuer.yaml", "sharedissuer"},
 	{"ratelimits.yaml", "ratelimits"},
 }

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"bytes"
+	"encoding/json"
 	"maps"
 	"mime"
 	"slices"
@@ -121,11 +123,11 @@ type FormProp struct {
 const maxFormShapeDepth = 8
 
 // form models the form body of media type mt (MediaURLEncoded or
-// MediaMultipart) described by media, whose schema is an object (see
-// isFormObject), in operation o, whose body has the Go type typ: the
-// schema's own type, or that of the JSON body with the same schema.
-func (b *builder) form(o *Operation, mt string, media *openapi3.MediaType, typ *GoType, ptr string) *Form {
-	ref := media.Schema
+// MediaMultipart) with schema ref, an object (see isFormObject), and the
+// encoding objects enc, in operation o, whose body has the Go type typ:
+// the schema's own type, or that of another media type with the same
+// schema.
+func (b *builder) form(o *Operation, mt string, ref *openapi3.SchemaRef, enc openapi3.Encodings, typ *GoType, ptr string) *Form {
 	s := ref.Value
 	sptr := ptr + "/schema"
 	f := &Form{Var: b.formVar(o, mt), MediaType: mt, Location: b.loc(ptr)}
@@ -142,14 +144,20 @@ func (b *builder) form(o *Operation, mt string, media *openapi3.MediaType, typ *
 		prop := props[name]
 		fptr := sptr + "/properties/" + escapeToken(name)
 		ff := &FormField{Name: name}
-		if fd := fields[name]; fd != nil {
-			ff.File = isFileType(fd.Type)
-		}
 		ps := prop.Value
 		if ps == nil {
 			ps = &openapi3.Schema{}
 		}
-		ff.Value = b.formValue(prop, 0, map[*openapi3.Schema]bool{})
+		if fd := fields[name]; fd != nil {
+			ff.File = isFileType(fd.Type)
+		} else if fields == nil && isBinary(ps) {
+			b.warn(fptr, "a file in a body that is not a struct (here a union) is read as text, not as a file")
+		}
+		// A property's own types are always written down, for the reader
+		// of the table and for the runtime, which tells arrays, objects
+		// and scalars apart by them; what it contains is described only
+		// where it is not all text.
+		ff.Value = formShape(ps, 0, map[*openapi3.Schema]bool{}, b.formValue)
 		if ff.File {
 			ff.Value = formFileValue(ff.Value)
 			fs := ps
@@ -170,11 +178,11 @@ func (b *builder) form(o *Operation, mt string, media *openapi3.MediaType, typ *
 				b.warn(fptr+"/pattern", "pattern on a file property is not checked")
 			}
 		} else {
-			b.formEncoding(ff, mt, media.Encoding[name], ps, sptr, ptr+"/encoding/"+escapeToken(name))
+			b.formEncoding(ff, mt, enc[name], ptr+"/encoding/"+escapeToken(name))
 		}
 		f.Fields = append(f.Fields, ff)
 	}
-	for _, name := range sortedKeys(media.Encoding) {
+	for _, name := range sortedKeys(enc) {
 		if _, ok := props[name]; !ok {
 			b.warn(ptr+"/encoding/"+escapeToken(name), "encoding names %q, which is not a property of the schema; ignored", name)
 		}
@@ -184,15 +192,33 @@ func (b *builder) form(o *Operation, mt string, media *openapi3.MediaType, typ *
 }
 
 // isFormObject reports whether s describes an object, which a form can
-// hold: its type is object, or it has properties and no other type.
+// hold: its type is object; or it names no type and has properties,
+// allOf parts or additionalProperties, or is a oneOf or anyOf of objects.
 func isFormObject(s *openapi3.Schema) bool {
-	if s.Type != nil {
-		return s.Type.Includes("object")
-	}
-	return len(s.Properties) > 0 || len(s.AllOf) > 0 || s.AdditionalProperties.Schema != nil
+	return isFormObjectAt(s, 0)
 }
 
-// formProperties returns the properties of s and of its allOf parts.
+func isFormObjectAt(s *openapi3.Schema, depth int) bool {
+	switch {
+	case s == nil || depth > 32:
+		return false
+	case s.Type != nil:
+		return s.Type.Includes("object")
+	case len(s.Properties) > 0 || len(s.AllOf) > 0 || s.AdditionalProperties.Schema != nil:
+		return true
+	}
+	members := append(slices.Clone(s.OneOf), s.AnyOf...)
+	for _, m := range members {
+		if m == nil || !isFormObjectAt(m.Value, depth+1) {
+			return false
+		}
+	}
+	return len(members) > 0
+}
+
+// formProperties returns the properties of s and of its allOf parts, and
+// those of its oneOf and anyOf alternatives, any of which a form may
+// hold; the first definition of a name wins.
 func formProperties(s *openapi3.Schema) map[string]*openapi3.SchemaRef {
 	props := map[string]*openapi3.SchemaRef{}
 	var collect func(s *openapi3.Schema, depth int)
@@ -200,15 +226,41 @@ func formProperties(s *openapi3.Schema) map[string]*openapi3.SchemaRef {
 		if depth > 32 {
 			return
 		}
-		for _, part := range s.AllOf {
-			if part != nil && part.Value != nil {
-				collect(part.Value, depth+1)
+		for _, name := range sortedKeys(s.Properties) {
+			if _, ok := props[name]; !ok {
+				props[name] = s.Properties[name]
 			}
 		}
-		maps.Copy(props, s.Properties)
+		for _, list := range []openapi3.SchemaRefs{s.AllOf, s.OneOf, s.AnyOf} {
+			for _, part := range list {
+				if part != nil && part.Value != nil {
+					collect(part.Value, depth+1)
+				}
+			}
+		}
 	}
 	collect(s, 0)
 	return props
+}
+
+// sameSchema reports whether a and b describe the same values: the same
+// schema, or two that say the same, as when a spec repeats one inline
+// schema under each media type.
+func sameSchema(a, b *openapi3.SchemaRef) bool {
+	if a.Value == b.Value {
+		return true
+	}
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+}
+
+// isBinary reports whether s is a binary string or an array of them.
+func isBinary(s *openapi3.Schema) bool {
+	if s.Items != nil && s.Items.Value != nil {
+		s = s.Items.Value
+	}
+	return s.Type != nil && s.Type.Is("string") && s.Format == "binary"
 }
 
 // isFileType reports whether t is a file or an array of files.
@@ -220,19 +272,20 @@ func isFileType(t *GoType) bool {
 	return r.Kind == KindFile
 }
 
-// formFileValue is the shape of a file property: an array when it holds
-// several files, text otherwise (the Check sees each file as a string).
+// formFileValue is the shape of a file property of shape v: an array
+// when it holds several files, a string otherwise, as the Check sees each
+// file.
 func formFileValue(v *FormValue) *FormValue {
-	if v != nil && slices.Contains(v.Types, JSONArray) {
+	if slices.Contains(v.Types, JSONArray) {
 		return &FormValue{Types: []JSONType{JSONArray}}
 	}
-	return nil
+	return &FormValue{Types: []JSONType{JSONString}}
 }
 
-// formEncoding sets the style, explode and JSON of the property ff of a
-// form of media type mt, from its encoding object enc (nil when the spec
-// gives none) and its schema s.
-func (b *builder) formEncoding(ff *FormField, mt string, enc *openapi3.Encoding, s *openapi3.Schema, sptr, eptr string) {
+// formEncoding sets the style, explode and JSON of the property ff (whose
+// Value is set) of a form of media type mt, from its encoding object enc,
+// nil when the spec gives none.
+func (b *builder) formEncoding(ff *FormField, mt string, enc *openapi3.Encoding, eptr string) {
 	style, explode := "", (*bool)(nil)
 	if enc != nil {
 		style, explode = enc.Style, enc.Explode
@@ -240,20 +293,17 @@ func (b *builder) formEncoding(ff *FormField, mt string, enc *openapi3.Encoding,
 			ff.JSON = true
 		}
 	}
-	types := formTypes(s)
-	array := slices.Contains(types, JSONArray)
-	object := slices.Contains(types, JSONObject) && !array
+	array := slices.Contains(ff.Value.Types, JSONArray)
+	object := slices.Contains(ff.Value.Types, JSONObject) && !array
 	if !ff.JSON && mt == MediaMultipart && object && style == "" {
 		// OpenAPI's default content type of an object part is
 		// application/json.
 		ff.JSON = true
 	}
+	if ff.JSON && (style != "" || explode != nil) {
+		b.warn(eptr, "style and explode do not apply to a JSON part; ignored")
+	}
 	if ff.JSON || (!array && !object) {
-		if style != "" || explode != nil {
-			if ff.JSON {
-				b.warn(eptr, "style and explode do not apply to a JSON part; ignored")
-			}
-		}
 		return
 	}
 	switch FormStyle(style) {
@@ -268,6 +318,14 @@ func (b *builder) formEncoding(ff *FormField, mt string, enc *openapi3.Encoding,
 	ff.Explode = ff.Style == StyleForm
 	if explode != nil {
 		ff.Explode = *explode
+	}
+	if ff.Style == StyleDeepObject && !ff.Explode {
+		// Bracketed keys are one key per member: deepObject is exploded
+		// by nature, and OpenAPI defines it only so.
+		if explode != nil {
+			b.warn(eptr+"/explode", "deepObject is defined only with explode: true; read as exploded")
+		}
+		ff.Explode = true
 	}
 	if object {
 		switch {
@@ -286,14 +344,6 @@ func (b *builder) formEncoding(ff *FormField, mt string, enc *openapi3.Encoding,
 	}
 }
 
-// formTypes returns the JSON types s allows, with those of its
-// combinators, inferred from properties or items where s names none;
-// none when nothing says.
-func formTypes(s *openapi3.Schema) []JSONType {
-	v := formShape(s, 0, map[*openapi3.Schema]bool{}, func(*openapi3.SchemaRef, int, map[*openapi3.Schema]bool) *FormValue { return nil })
-	return v.Types
-}
-
 // formValue returns the shape of values of the schema ref, or nil when
 // they are read as text.
 func (b *builder) formValue(ref *openapi3.SchemaRef, depth int, seen map[*openapi3.Schema]bool) *FormValue {
@@ -307,8 +357,9 @@ func (b *builder) formValue(ref *openapi3.SchemaRef, depth int, seen map[*openap
 	return v
 }
 
-// formShape builds the shape of s, merging those of its combinators;
-// child builds the shapes of items and members.
+// formShape builds the shape of s, merging those of its combinators:
+// the JSON types s allows, inferred from properties or items where it
+// names none; child builds the shapes of items and members.
 func formShape(s *openapi3.Schema, depth int, seen map[*openapi3.Schema]bool, child func(*openapi3.SchemaRef, int, map[*openapi3.Schema]bool) *FormValue) *FormValue {
 	v := &FormValue{}
 	if depth > maxFormShapeDepth || seen[s] {

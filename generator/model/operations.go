@@ -450,7 +450,7 @@ func (b *builder) bodyForms(o *Operation, body *Body, rb *openapi3.RequestBody, 
 		case body.AnyJSON && typed == nil:
 			raw("the JSON body has no schema, so %s cannot share its type; the body is handed over unread as RawBody", ct)
 			continue
-		case typed != nil && typed.Value != media.Schema.Value:
+		case typed != nil && !sameSchema(typed, media.Schema):
 			raw("%s has a schema other than the body's other media types, and one operation has one Body type; the body is handed over unread as RawBody", ct)
 			continue
 		case slices.ContainsFunc(body.Forms, func(f *Form) bool { return f.MediaType == mt }):
@@ -461,7 +461,9 @@ func (b *builder) bodyForms(o *Operation, body *Body, rb *openapi3.RequestBody, 
 			typed = media.Schema
 			body.Type = b.typeOf(typed, o.Name+"RequestBody", mptr+"/schema")
 		}
-		body.Forms = append(body.Forms, b.form(o, mt, media, body.Type, mptr))
+		// The schema that gave Body its type gives the form its table
+		// and Check too: a copy of it would only declare another check.
+		body.Forms = append(body.Forms, b.form(o, mt, typed, media.Encoding, body.Type, mptr))
 	}
 }
 

@@ -345,3 +345,60 @@ func importSpec(imp model.GoImport) string {
 	}
 	return strconv.Quote(imp.Path)
 }
+
+// formField writes the httpapi.FormField literal of f, leaving out what is
+// zero.
+func formField(f *model.FormField) string {
+	var fields []string
+	if f.Style != "" && f.Style != model.StyleForm {
+		fields = append(fields, "Style: httpapi.Style"+upperFirst(string(f.Style)))
+	}
+	if f.Explode {
+		fields = append(fields, "Explode: true")
+	}
+	if f.File {
+		fields = append(fields, "File: true")
+	}
+	if f.JSON {
+		fields = append(fields, "JSON: true")
+	}
+	if f.MinBytes > 0 {
+		fields = append(fields, "MinBytes: "+strconv.FormatUint(f.MinBytes, 10))
+	}
+	if f.MaxBytes > 0 {
+		fields = append(fields, "MaxBytes: "+strconv.FormatUint(f.MaxBytes, 10))
+	}
+	if f.Value != nil {
+		fields = append(fields, formShape(f.Value)...)
+	}
+	return "{" + strings.Join(fields, ", ") + "}"
+}
+
+// formValue writes the *httpapi.FormValue literal of v.
+func formValue(v *model.FormValue) string {
+	return "&httpapi.FormValue{" + strings.Join(formShape(v), ", ") + "}"
+}
+
+// formShape writes the fields a FormValue and a FormField share: Type,
+// Items, Props and Additional.
+func formShape(v *model.FormValue) []string {
+	var fields []string
+	if len(v.Types) > 0 {
+		fields = append(fields, "Type: "+typeSet(v.Types))
+	}
+	if v.Items != nil {
+		fields = append(fields, "Items: "+formValue(v.Items))
+	}
+	if len(v.Props) > 0 {
+		props := make([]string, len(v.Props))
+		for i, p := range v.Props {
+			// A map's elements elide their type: {...} for &httpapi.FormValue{...}.
+			props[i] = strconv.Quote(p.Name) + ": {" + strings.Join(formShape(p.Value), ", ") + "}"
+		}
+		fields = append(fields, "Props: map[string]*httpapi.FormValue{"+strings.Join(props, ", ")+"}")
+	}
+	if v.Additional != nil {
+		fields = append(fields, "Additional: "+formValue(v.Additional))
+	}
+	return fields
+}

@@ -193,6 +193,7 @@ var funcs = template.FuncMap{
 	"rateLimit": rateLimit,
 	"limited":   limited,
 	"import":    importSpec,
+	"formField": formField,
 }
 
 // comment builds a doc comment: "// name summary" then the spec's text,
