@@ -2,16 +2,24 @@
 // one benchmark run. It is its own module, outside go.work, so that the
 // tools it measures never enter securegen's build.
 //
-// Run it from this directory:
+// Run it from this directory. Generation (BenchmarkGenerate):
 //
 //	GOWORK=off go test -run '^$' -bench Generate -count 6 . | tee new.txt
 //	go run golang.org/x/perf/cmd/benchstat@latest new.txt
+//
+// The servers side by side (BenchmarkPeer, see peer_test.go), in rounds
+// interleaved across servers, then benchstat's tables and the README's:
+//
+//	GOWORK=off go test -run '^$' -bench Peer -count 1 -timeout 60m . -peer.rounds 6 | tee peer.txt
+//	benchstat -row /alg,/case -col /impl -ignore /round peer.txt
+//	GOWORK=off go run ./peer/peertable peer.txt
 package bench
 
 import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,10 +31,11 @@ var (
 	buildErr  error
 )
 
-// tools builds securegen (from this checkout, with its go.work) and
-// oapi-codegen v2.8.2 (from this module's go.mod) once per run.
-func tools(b *testing.B) (securegen, oapiCodegen string) {
-	b.Helper()
+// tools builds securegen (from this checkout, with its go.work),
+// oapi-codegen v2.8.2 and ogen v1.24.0 (from this module's go.mod) once per
+// run.
+func tools(tb testing.TB) (securegen, oapiCodegen string) {
+	tb.Helper()
 	buildOnce.Do(func() {
 		binDir, buildErr = os.MkdirTemp("", "securegen-bench-")
 		if buildErr != nil {
@@ -36,6 +45,12 @@ func tools(b *testing.B) (securegen, oapiCodegen string) {
 		cmd.Env = append(os.Environ(), "GOWORK=off")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = &buildError{"oapi-codegen", err, out}
+			return
+		}
+		cmd = exec.Command("go", "build", "-o", filepath.Join(binDir, "ogen"), "github.com/ogen-go/ogen/cmd/ogen")
+		cmd.Env = append(os.Environ(), "GOWORK=off")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = &buildError{"ogen", err, out}
 			return
 		}
 		// securegen's module resolves the runtime module through the
@@ -54,7 +69,7 @@ func tools(b *testing.B) (securegen, oapiCodegen string) {
 		}
 	})
 	if buildErr != nil {
-		b.Fatal(buildErr)
+		tb.Fatal(buildErr)
 	}
 	return filepath.Join(binDir, "securegen"), filepath.Join(binDir, "oapi-codegen")
 }
@@ -88,10 +103,32 @@ func corpus(b *testing.B, name string) string {
 // does: process start, load, generate, format, write.
 func BenchmarkGenerate(b *testing.B) {
 	for _, spec := range []string{"okta-management.yaml", "kubernetes.swagger2.json"} {
+		// Every run writes into a directory of its own, so that every run
+		// does the same work whatever b.N is: the first generation.
 		b.Run(spec+"/securegen", func(b *testing.B) {
 			sg, _ := tools(b)
 			p := corpus(b, spec)
+			base := b.TempDir()
+			run := 0
+			for b.Loop() {
+				run++
+				out := filepath.Join(base, strconv.Itoa(run))
+				cmd := exec.Command(sg, "generate", "-package", "api", "-o", out, p)
+				if msg, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("%v\n%s", err, tail(msg))
+				}
+			}
+		})
+		// Over the package the run before wrote, as go generate runs after
+		// the first time: securegen then also reads the old package, to
+		// report how the security of its operations changed.
+		b.Run(spec+"/securegen-regenerate", func(b *testing.B) {
+			sg, _ := tools(b)
+			p := corpus(b, spec)
 			out := b.TempDir()
+			if msg, err := exec.Command(sg, "generate", "-package", "api", "-o", out, p).CombinedOutput(); err != nil {
+				b.Fatalf("%v\n%s", err, tail(msg))
+			}
 			for b.Loop() {
 				cmd := exec.Command(sg, "generate", "-package", "api", "-o", out, p)
 				if msg, err := cmd.CombinedOutput(); err != nil {

@@ -5,4 +5,7 @@
 // tools it measures never enter securegen's build.
 package bench
 
-import _ "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen"
+import (
+	_ "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen"
+	_ "github.com/ogen-go/ogen/cmd/ogen"
+)
