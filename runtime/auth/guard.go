@@ -61,21 +61,36 @@ type schemeResult struct {
 	err       error
 }
 
+// evaluation is one request's security check. Its first results live in
+// an array, not a slice of it, so that it stays on the caller's stack.
 type evaluation struct {
-	ctx     context.Context
-	rq      request
-	inline  [6]schemeResult
-	results []schemeResult
+	ctx    context.Context
+	rq     request
+	inline [6]schemeResult
+	n      int
+	more   []*schemeResult
 }
 
 func (ev *evaluation) result(s *Scheme) *schemeResult {
-	for i := range ev.results {
-		if ev.results[i].scheme == s {
-			return &ev.results[i]
+	for i := 0; i < ev.n && i < len(ev.inline); i++ {
+		if ev.inline[i].scheme == s {
+			return &ev.inline[i]
 		}
 	}
-	ev.results = append(ev.results, schemeResult{scheme: s})
-	res := &ev.results[len(ev.results)-1]
+	for _, r := range ev.more {
+		if r.scheme == s {
+			return r
+		}
+	}
+	var res *schemeResult
+	if ev.n < len(ev.inline) {
+		res = &ev.inline[ev.n]
+		*res = schemeResult{scheme: s}
+	} else {
+		res = &schemeResult{scheme: s}
+		ev.more = append(ev.more, res)
+	}
+	ev.n++
 	c, presented, err := ev.rq.extract(s)
 	res.presented = presented
 	switch {
@@ -113,7 +128,6 @@ func (g *Guard) Check(r *http.Request, req *Requirement) (Principals, *Denial) {
 		return nil, nil
 	}
 	ev := evaluation{ctx: r.Context(), rq: request{r: r}}
-	ev.results = ev.inline[:0]
 
 	anonymous := false
 	var scopeShort []string // missing scopes of the first alternative that failed on scopes alone
