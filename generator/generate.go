@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,9 +27,17 @@ type Config struct {
 	Package string
 	// Output is the directory to write into.
 	Output string
-	// Authtest also writes security_test.go, a test that proves with
+	// Authtest also writes security.gen_test.go, a test that proves with
 	// runtime/authtest that every operation is protected.
 	Authtest bool
+	// AuthorizeObjects asks for an object-level authorizer on every
+	// secured operation that has a path parameter, as a root-level
+	// x-securegen-authorize: true would; an explicit value in the spec
+	// wins (see model.Options.AuthorizeObjects).
+	AuthorizeObjects bool
+	// Strict makes every warning an error: Build fails with a
+	// *StrictError that lists them, so nothing is written.
+	Strict bool
 }
 
 // Result is what a generation produced.
@@ -39,6 +48,13 @@ type Result struct {
 	// SecurityChanges describes, when Generate overwrote a package, how
 	// the security of its operations changed; "" when nothing did.
 	SecurityChanges string
+	// Removed are the stale files Generate deleted: files securegen
+	// wrote into the output directory that it no longer writes.
+	Removed []string
+	// Drift is, after Check, every file of the output directory that
+	// differs from what generation writes; none when the package is
+	// current.
+	Drift []Drift
 }
 
 // LoadModel loads the spec at path and builds its model: the one load →
@@ -89,10 +105,21 @@ func Build(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	var sink diag.Sink
 	res := &Result{}
-	api, err := LoadModel(ctx, cfg.Spec, model.Options{Package: pkg}, &sink)
+	api, err := LoadModel(ctx, cfg.Spec, model.Options{Package: pkg, AuthorizeObjects: cfg.AuthorizeObjects}, &sink)
 	res.Diagnostics = sink.All()
 	if err != nil {
 		return res, err
+	}
+	if cfg.Strict {
+		var warnings []diag.Diagnostic
+		for _, d := range res.Diagnostics {
+			if d.Severity >= diag.Warning {
+				warnings = append(warnings, d)
+			}
+		}
+		if len(warnings) > 0 {
+			return res, &StrictError{Spec: cfg.Spec, Diagnostics: warnings}
+		}
 	}
 	r, err := render.New(nil)
 	if err != nil {
@@ -106,10 +133,29 @@ func Build(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// Generate builds the package and writes it into cfg.Output. Each file is
-// written to a temporary file and renamed into place, and nothing is
-// written unless every file rendered: a failure never leaves a file half
-// written.
+// StrictError reports that Config.Strict refused a spec because loading
+// or modeling it gave warnings.
+type StrictError struct {
+	// Spec is the path of the spec.
+	Spec string
+	// Diagnostics are the warnings (and tolerated errors), each located.
+	Diagnostics []diag.Diagnostic
+}
+
+// Error says how many warnings there were; the Diagnostics locate them.
+func (e *StrictError) Error() string {
+	noun := "warnings"
+	if len(e.Diagnostics) == 1 {
+		noun = "warning"
+	}
+	return fmt.Sprintf("%s: %d %s, and strict mode makes every warning an error", e.Spec, len(e.Diagnostics), noun)
+}
+
+// Generate builds the package and writes it into cfg.Output, and deletes
+// the files securegen wrote there before and no longer writes (see
+// WritePackage). Each file is written to a temporary file and renamed
+// into place, and nothing is written or deleted unless every file
+// rendered: a failure never leaves a file half written.
 func Generate(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Output == "" {
 		return nil, errors.New("no output directory given")
@@ -124,10 +170,34 @@ func Generate(ctx context.Context, cfg Config) (*Result, error) {
 	} else if ok {
 		res.SecurityChanges = secdiff.Compare(old, secdiff.FromModel(res.API)).Text()
 	}
-	if err := WriteFiles(cfg.Output, res.Files); err != nil {
+	removed, err := WritePackage(cfg.Output, res.Files)
+	res.Removed = removed
+	if err != nil {
 		return res, err
 	}
 	return res, nil
+}
+
+// WritePackage writes files into dir as WriteFiles does and then deletes
+// the stale files there (see StaleFiles): a package regenerated from a
+// spec that lost a file holds no leftover that still compiles into it.
+// Nothing is deleted unless every file was written. It returns the base
+// names of the files it deleted.
+func WritePackage(dir string, files []render.File) (removed []string, err error) {
+	stale, err := StaleFiles(dir, files)
+	if err != nil {
+		return nil, err
+	}
+	if err := WriteFiles(dir, files); err != nil {
+		return nil, err
+	}
+	for _, name := range stale {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return removed, fmt.Errorf("remove stale %s: %w", name, err)
+		}
+		removed = append(removed, name)
+	}
+	return removed, nil
 }
 
 // WriteFiles writes files into dir: it stages every file first and then

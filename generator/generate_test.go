@@ -27,6 +27,19 @@ func TestLoadModel(t *testing.T) {
 		}
 		return p
 	}
+	// A value x-securegen-authorize cannot have stops the model: a spec
+	// that asks for a check and gets none would fail open.
+	invalid := write("invalid.yaml", `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /x/{id}:
+    get:
+      operationId: getX
+      x-securegen-authorize: maybe
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200": {description: ok}
+`)
 	undeclared := write("undeclared.yaml", `openapi: 3.0.3
 info: {title: t, version: "1"}
 paths:
@@ -40,16 +53,30 @@ paths:
 `)
 
 	t.Run("model error", func(t *testing.T) {
-		_, err := generator.LoadModel(ctx, undeclared, model.Options{}, nil)
+		_, err := generator.LoadModel(ctx, invalid, model.Options{}, nil)
 		me, ok := errors.AsType[*generator.ModelError](err)
 		if !ok {
 			t.Fatalf("err %v, want a *generator.ModelError", err)
 		}
-		if me.Spec != undeclared || !strings.Contains(err.Error(), "undeclared.yaml#/paths/~1x/get/security/0/nowhere") {
+		if me.Spec != invalid || !strings.Contains(err.Error(), "invalid.yaml#/paths/~1x~1{id}/get/x-securegen-authorize") {
 			t.Errorf("ModelError %+v: want the spec and the location", me)
 		}
 		if _, ok := errors.AsType[*diag.SpecError](err); !ok {
 			t.Errorf("the model's *diag.SpecError is not reachable from %v", err)
+		}
+	})
+	t.Run("undeclared scheme warns", func(t *testing.T) {
+		var sink diag.Sink
+		api, err := generator.LoadModel(ctx, undeclared, model.Options{}, &sink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(api.Operations) != 1 || api.Requirements()[0].Public() {
+			t.Fatalf("want one operation that is not public: %+v", api.Requirements())
+		}
+		ds := sink.All()
+		if len(ds) != 1 || ds[0].Severity != diag.Warning || ds[0].Location.Pointer != "/paths/~1x/get/security/0/nowhere" {
+			t.Errorf("diagnostics %v, want one warning at the requirement", ds)
 		}
 	})
 	t.Run("lenient", func(t *testing.T) {

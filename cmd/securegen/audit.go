@@ -20,6 +20,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := newFlagSet("audit", stderr)
 	format := fs.String("format", "text", "output format: text, markdown or json")
 	failOn := fs.String("fail-on", "error", "exit with status 1 when a finding is at least this severe: error, warning or never")
+	authorize := fs.Bool("authorize-objects", false, "audit the spec as securegen generate -authorize-objects generates it")
 	if err := fs.Parse(args); err != nil {
 		return parseStatus(err)
 	}
@@ -52,7 +53,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "securegen audit: -format %q: want text, markdown or json\n", *format)
 		return 2
 	}
-	rep, err := audit.Run(ctx, fs.Arg(0))
+	rep, err := audit.RunWith(ctx, fs.Arg(0), audit.Options{AuthorizeObjects: *authorize})
 	if err != nil {
 		fmt.Fprintln(stderr, "securegen:", err)
 		return 1
@@ -74,6 +75,7 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("diff", stderr)
 	format := fs.String("format", "text", "output format: text or json")
 	allow := fs.Bool("allow-weakening", false, "exit with status 0 even when the security of some operation weakened")
+	authorize := fs.Bool("authorize-objects", false, "model both specs as securegen generate -authorize-objects generates them")
 	if err := fs.Parse(args); err != nil {
 		return parseStatus(err)
 	}
@@ -85,12 +87,13 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "securegen diff: -format %q: want text or json\n", *format)
 		return 2
 	}
-	old, err := specSnapshot(ctx, fs.Arg(0))
+	opts := model.Options{AuthorizeObjects: *authorize}
+	old, err := specSnapshot(ctx, fs.Arg(0), opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "securegen:", err)
 		return 1
 	}
-	cur, err := specSnapshot(ctx, fs.Arg(1))
+	cur, err := specSnapshot(ctx, fs.Arg(1), opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "securegen:", err)
 		return 1
@@ -115,9 +118,9 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // specSnapshot loads the spec at path, models it exactly as generation
-// does, and takes the snapshot of its security.
-func specSnapshot(ctx context.Context, path string) (secdiff.Snapshot, error) {
-	api, err := generator.LoadModel(ctx, path, model.Options{}, nil)
+// with opts does, and takes the snapshot of its security.
+func specSnapshot(ctx context.Context, path string, opts model.Options) (secdiff.Snapshot, error) {
+	api, err := generator.LoadModel(ctx, path, opts, nil)
 	if err != nil {
 		if _, ok := errors.AsType[*generator.ModelError](err); ok {
 			return secdiff.Snapshot{}, fmt.Errorf("secdiff: model of %s: %w", path, err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -51,6 +52,8 @@ func TestAuditExitStatus(t *testing.T) {
 		{"warning with -fail-on warning", []string{"-fail-on", "warning", spec("apikey-in-query.yaml")}, 1},
 		{"error with -fail-on warning", []string{"-fail-on=warning", spec("undeclared-scheme.yaml")}, 1},
 		{"note with -fail-on warning", []string{"-fail-on", "warning", spec("http-basic.yaml")}, 0},
+		{"object check missing is a note", []string{"-fail-on", "warning", spec("object-check-missing.yaml")}, 0},
+		{"-authorize-objects", []string{"-authorize-objects", spec("object-check-missing.yaml")}, 0},
 		{"markdown", []string{"-format", "markdown", spec("clean.yaml")}, 0},
 		{"json", []string{"-format", "json", spec("clean.yaml")}, 0},
 		{"bad -fail-on", []string{"-fail-on", "sometimes", spec("clean.yaml")}, 2},
@@ -111,6 +114,13 @@ func TestDiffExitStatus(t *testing.T) {
 		{"json weakening", append([]string{"-format", "json"}, pair("became-public")...), 1, `"weakening": true`},
 		{"json strengthening", append([]string{"-format", "json"}, pair("became-protected")...), 0, `"weakening": false`},
 		{"scheme relaxed", pair("apikey-moved-to-query"), 1, "scheme-location-changed"},
+		{"object check removed", pair("object-check-removed"), 1, "object-check-removed"},
+		{"object check added", pair("object-check-added"), 0, "object-check-added"},
+		// With the option, both sides have the check: the root's
+		// extension said what the option says.
+		{"object check removed, -authorize-objects", append([]string{"-authorize-objects"}, pair("object-check-removed")...), 0, "no security changes"},
+		// An explicit false still wins over the option.
+		{"object check opted out, -authorize-objects", append([]string{"-authorize-objects"}, pair("object-check-opted-out")...), 1, "object-check-removed"},
 		{"bad format", append([]string{"-format", "markdown"}, pair("scope-added")...), 2, ""},
 		{"one spec", pair("scope-added")[:1], 2, ""},
 		{"missing spec", []string{filepath.Join(cases, "nope.yaml"), pair("scope-added")[1]}, 1, ""},
@@ -123,6 +133,65 @@ func TestDiffExitStatus(t *testing.T) {
 			}
 			if !strings.Contains(stdout, tt.stdout) {
 				t.Errorf("stdout lacks %q:\n%s", tt.stdout, stdout)
+			}
+		})
+	}
+}
+
+// TestAuditObjectCheck checks the objectCheck of every row in the JSON,
+// the OBJECT CHECK column of the text, and the object-check-missing note,
+// with and without -authorize-objects.
+func TestAuditObjectCheck(t *testing.T) {
+	spec := filepath.Join(repoRoot(t), "testdata", "specs", "audit", "object-check-missing.yaml")
+	tests := []struct {
+		flags []string
+		// checked are the operations with an object check; missing, those
+		// with the note.
+		checked, missing []string
+	}{
+		{nil, []string{"deleteItem"}, []string{"getItem", "getKey", "optedOut"}},
+		{[]string{"-authorize-objects"}, []string{"deleteItem", "getItem", "getKey"}, []string{"optedOut"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(append([]string{"audit"}, tt.flags...), " "), func(t *testing.T) {
+			code, stdout, stderr := runCmd(append(append([]string{"audit", "-format", "json"}, tt.flags...), spec)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var r struct {
+				Operations []struct {
+					OperationID string `json:"operationId"`
+					ObjectCheck *bool  `json:"objectCheck"`
+				} `json:"operations"`
+				Findings []struct {
+					Severity, Code, Location, Message string
+				} `json:"findings"`
+			}
+			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+				t.Fatalf("%v\n%s", err, stdout)
+			}
+			var checked, missing []string
+			for _, op := range r.Operations {
+				if op.ObjectCheck == nil {
+					t.Fatalf("%s has no objectCheck:\n%s", op.OperationID, stdout)
+				}
+				if *op.ObjectCheck {
+					checked = append(checked, op.OperationID)
+				}
+				for _, f := range r.Findings {
+					if f.Code == "object-check-missing" && f.Severity == "note" && strings.Contains(f.Message, "("+op.OperationID+")") {
+						missing = append(missing, op.OperationID)
+					}
+				}
+			}
+			slices.Sort(checked)
+			slices.Sort(missing)
+			if !slices.Equal(checked, tt.checked) || !slices.Equal(missing, tt.missing) {
+				t.Errorf("object checks on %v, notes on %v; want %v and %v", checked, missing, tt.checked, tt.missing)
+			}
+			_, text, _ := runCmd(append(append([]string{"audit"}, tt.flags...), spec)...)
+			if !strings.Contains(text, "OBJECT CHECK") || !strings.Contains(text, "object-check-missing") {
+				t.Errorf("text output:\n%s", text)
 			}
 		})
 	}

@@ -4,9 +4,9 @@
 //
 // Usage:
 //
-//	securegen generate [-config securegen.yaml] [-package NAME] [-o DIR] [-authtest] SPEC
-//	securegen audit [-format text|markdown|json] [-fail-on error|warning|never] SPEC
-//	securegen diff [-format text|json] [-allow-weakening] OLD NEW
+//	securegen generate [-config securegen.yaml] [-package NAME] [-o DIR] [-authtest] [-authorize-objects] [-check] [-strict] SPEC
+//	securegen audit [-format text|markdown|json] [-fail-on error|warning|never] [-authorize-objects] SPEC
+//	securegen diff [-format text|json] [-allow-weakening] [-authorize-objects] OLD NEW
 //	securegen version
 package main
 
@@ -63,9 +63,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
-  securegen generate [-config securegen.yaml] [-package NAME] [-o DIR] [-authtest] SPEC
-  securegen audit [-format text|markdown|json] [-fail-on error|warning|never] SPEC
-  securegen diff [-format text|json] [-allow-weakening] OLD NEW
+  securegen generate [-config securegen.yaml] [-package NAME] [-o DIR] [-authtest] [-authorize-objects] [-check] [-strict] SPEC
+  securegen audit [-format text|markdown|json] [-fail-on error|warning|never] [-authorize-objects] SPEC
+  securegen diff [-format text|json] [-allow-weakening] [-authorize-objects] OLD NEW
   securegen version
 `)
 }

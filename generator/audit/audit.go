@@ -8,9 +8,10 @@
 // severity (error, warning or note), a code, a location and a message. A
 // row is the operation's auth.Operation, built by the same function the
 // generated Operations table is rendered from: method, path, operation id
-// and alternatives, each an AND of needs (a scheme and its scopes); from
-// it follow whether the operation is public and whether it admits
-// anonymous callers.
+// and alternatives, each an AND of needs (a scheme and its scopes), and
+// whether an object-level check (x-securegen-authorize, or generation with
+// -authorize-objects) runs before the operation; from it follow whether
+// the operation is public and whether it admits anonymous callers.
 //
 // # JSON shape
 //
@@ -25,6 +26,7 @@
 //	      "operationId": "getPet",
 //	      "public": false,
 //	      "anonymous": false,
+//	      "objectCheck": true,
 //	      "alternatives": [
 //	        [{"scheme": "oauth", "type": "oauth2", "scopes": ["read"]}],
 //	        [{"scheme": "apiKey", "type": "apiKey", "scopes": []}]
@@ -47,14 +49,17 @@
 // no alternatives; an operation that is not public and has no
 // alternatives refuses every request. type is the scheme's type as the spec
 // spells it ("http bearer", "apiKey", "oauth2", "http negotiate", ...).
-// severity is "error", "warning" or "note". location is "file#pointer",
-// where pointer is a JSON pointer into the file.
+// objectCheck is true when the generated server asks the Server's
+// Authorize method whether the caller may act on the object the request
+// names. severity is "error", "warning" or "note". location is
+// "file#pointer", where pointer is a JSON pointer into the file.
 //
 // # Finding codes
 //
 // See the Code constants: implicit-public, undeclared-scheme,
 // undeclared-scope, unused-scheme, apikey-in-query, http-basic,
-// cookie-apikey, indistinguishable-schemes, unsupported-scheme.
+// cookie-apikey, indistinguishable-schemes, unsupported-scheme,
+// object-check-missing.
 package audit
 
 import (
@@ -102,6 +107,11 @@ const (
 	// securegen cannot verify, such as http negotiate; the generated
 	// server refuses every request that only it could admit.
 	CodeUnsupportedScheme = "unsupported-scheme"
+	// CodeObjectCheckMissing (note): a secured operation has a path
+	// parameter, which usually names an object, and no object-level check
+	// runs before it: whether this caller may act on that object is left
+	// to the handler (OWASP API1, Broken Object Level Authorization).
+	CodeObjectCheckMissing = "object-check-missing"
 )
 
 // Report is the audit of one spec.
@@ -137,12 +147,26 @@ type Finding struct {
 	Message  string
 }
 
+// Options say how the spec is generated, so that the audit reports what
+// the generated server does.
+type Options struct {
+	// AuthorizeObjects audits the spec as securegen generate
+	// -authorize-objects generates it (see
+	// model.Options.AuthorizeObjects).
+	AuthorizeObjects bool
+}
+
 // Run loads the spec at path, builds its model as generation does except
 // that undeclared schemes become findings instead of errors, and audits
 // it. An error means the spec could not be loaded or modeled.
 func Run(ctx context.Context, path string) (*Report, error) {
+	return RunWith(ctx, path, Options{})
+}
+
+// RunWith is Run for a spec generated with opts.
+func RunWith(ctx context.Context, path string, opts Options) (*Report, error) {
 	var sink diag.Sink
-	api, err := generator.LoadModel(ctx, path, model.Options{LenientSecurity: true}, &sink)
+	api, err := generator.LoadModel(ctx, path, model.Options{LenientSecurity: true, AuthorizeObjects: opts.AuthorizeObjects}, &sink)
 	if err != nil {
 		if _, ok := errors.AsType[*generator.ModelError](err); ok {
 			return nil, fmt.Errorf("audit: model of %s: %w", path, err)
@@ -223,7 +247,33 @@ func (a *auditor) operations() {
 				"operation %s %s (%s) has no security and the spec has no root default: it is public; write security: [] if that is intended",
 				op.Method, op.Path, op.ID)
 		}
+		a.objectCheck(op, row)
 	}
+}
+
+// objectCheck notes a secured operation that takes a path parameter and
+// has no object-level check. An operation that admits nobody is left
+// alone: no caller reaches any object through it.
+func (a *auditor) objectCheck(op *model.Operation, row Operation) {
+	if op.ObjectCheck || op.Security.Public || row.Refused {
+		return
+	}
+	var names []string
+	for _, p := range op.Params {
+		if p != nil && p.In == model.InPath {
+			names = append(names, p.Name)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	noun := "parameter"
+	if len(names) > 1 {
+		noun = "parameters"
+	}
+	a.add(diag.Note, CodeObjectCheckMissing, op.Location,
+		"operation %s %s (%s) is secured and takes the path %s %s, but no object-level check runs before it: unless its handler checks, any caller who passes security can act on any object it names; set %s: true or generate with -authorize-objects",
+		op.Method, op.Path, op.ID, noun, strings.Join(names, ", "), model.AuthorizeExtension)
 }
 
 // checkScopes reports scopes that op needs of the oauth2 scheme sc and

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,6 +79,14 @@ func TestFindings(t *testing.T) {
 			{diag.Warning, audit.CodeUnsupportedScheme, schemes + "spareNeg"},
 			{diag.Warning, audit.CodeUnusedScheme, schemes + "spareNeg"},
 		}},
+		// Secured, with a path parameter, and no object check: not the
+		// public one, not the one without a path parameter, not the one
+		// that asks for a check; the one that opts out, yes.
+		{"object-check-missing.yaml", []want{
+			{diag.Note, audit.CodeObjectCheckMissing, "/paths/~1items~1{id}/get"},
+			{diag.Note, audit.CodeObjectCheckMissing, "/paths/~1optout~1{id}/get"},
+			{diag.Note, audit.CodeObjectCheckMissing, "/paths/~1users~1{user}~1keys~1{key}/get"},
+		}},
 	}
 	dir := filepath.Join(repoRoot(t), "testdata", "specs", "audit")
 	for _, tt := range tests {
@@ -111,8 +119,8 @@ func TestEveryFindingTested(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 13 {
-		t.Errorf("%d audit specs, want at least 13", len(files))
+	if len(files) < 14 {
+		t.Errorf("%d audit specs, want at least 14", len(files))
 	}
 }
 
@@ -189,6 +197,7 @@ type jsonReport struct {
 		OperationID  string `json:"operationId"`
 		Public       *bool  `json:"public"`
 		Anonymous    *bool  `json:"anonymous"`
+		ObjectCheck  *bool  `json:"objectCheck"`
 		Alternatives [][]struct {
 			Scheme string   `json:"scheme"`
 			Type   string   `json:"type"`
@@ -217,7 +226,7 @@ func checkJSON(t *testing.T, data []byte) jsonReport {
 		t.Fatalf("operations or findings is null")
 	}
 	for i, op := range r.Operations {
-		if op.Method == "" || op.Path == "" || op.OperationID == "" || op.Public == nil || op.Anonymous == nil || op.Alternatives == nil {
+		if op.Method == "" || op.Path == "" || op.OperationID == "" || op.Public == nil || op.Anonymous == nil || op.ObjectCheck == nil || op.Alternatives == nil {
 			t.Fatalf("operation %d: a required field is missing: %+v", i, op)
 		}
 		if *op.Public && len(op.Alternatives) > 0 {
@@ -249,7 +258,7 @@ func checkJSON(t *testing.T, data []byte) jsonReport {
 
 func TestJSONShape(t *testing.T) {
 	dir := filepath.Join(repoRoot(t), "testdata", "specs")
-	for _, name := range []string{"security.yaml", "audit/undeclared-scheme.yaml", "audit/clean.yaml"} {
+	for _, name := range []string{"security.yaml", "audit/undeclared-scheme.yaml", "audit/clean.yaml", "objects.yaml"} {
 		rep, err := audit.Run(context.Background(), filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -298,6 +307,114 @@ func TestWriters(t *testing.T) {
 	if !strings.Contains(md.String(), "| Method | Path |") {
 		t.Errorf("markdown has no operations table:\n%s", md.String())
 	}
+}
+
+// TestObjectCheck checks the object check of every row, in every format,
+// as the spec says and as -authorize-objects adds, and that the finding
+// follows the rows.
+func TestObjectCheck(t *testing.T) {
+	root := filepath.Join(repoRoot(t), "testdata", "specs")
+	tests := []struct {
+		spec      string
+		authorize bool
+		// checked are the operations with an object check.
+		checked []string
+		// missing are the operations with the object-check-missing note.
+		missing []string
+	}{
+		// The extension at root, path item and operation, false opting out.
+		{"objects.yaml", false, []string{"createItem", "getItem", "deleteItem"}, []string{"getUser"}},
+		{"audit/object-check-missing.yaml", false, []string{"deleteItem"}, []string{"getItem", "optedOut", "getKey"}},
+		// The option adds a check where the spec says nothing; an
+		// explicit false still wins.
+		{"audit/object-check-missing.yaml", true, []string{"getItem", "deleteItem", "getKey"}, []string{"optedOut"}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s authorize=%v", tt.spec, tt.authorize), func(t *testing.T) {
+			rep, err := audit.RunWith(context.Background(), filepath.Join(root, tt.spec), audit.Options{AuthorizeObjects: tt.authorize})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var checked, missing []string
+			for _, op := range rep.Operations {
+				if op.ObjectCheck {
+					checked = append(checked, op.ID)
+				}
+			}
+			for _, f := range rep.Findings {
+				if f.Code != audit.CodeObjectCheckMissing {
+					continue
+				}
+				if f.Severity != diag.Note {
+					t.Errorf("%s is a %s, want a note", f.Code, f.Severity)
+				}
+				for _, op := range rep.Operations {
+					if strings.Contains(f.Message, "("+op.ID+")") {
+						missing = append(missing, op.ID)
+					}
+				}
+			}
+			if !slices.Equal(checked, tt.checked) {
+				t.Errorf("object checks on %v, want %v", checked, tt.checked)
+			}
+			if !slices.Equal(missing, tt.missing) {
+				t.Errorf("%s for %v, want %v", audit.CodeObjectCheckMissing, missing, tt.missing)
+			}
+
+			// Every format shows it.
+			var js, text, md bytes.Buffer
+			if err := rep.WriteJSON(&js); err != nil {
+				t.Fatal(err)
+			}
+			r := checkJSON(t, js.Bytes())
+			for i, op := range r.Operations {
+				if *op.ObjectCheck != rep.Operations[i].ObjectCheck {
+					t.Errorf("json: %s objectCheck %v, want %v", op.OperationID, *op.ObjectCheck, rep.Operations[i].ObjectCheck)
+				}
+			}
+			if err := rep.WriteText(&text); err != nil {
+				t.Fatal(err)
+			}
+			if err := rep.WriteMarkdown(&md); err != nil {
+				t.Fatal(err)
+			}
+			for _, op := range rep.Operations {
+				want := "no"
+				if op.ObjectCheck {
+					want = "yes"
+				}
+				if !textRowHas(text.String(), op.Method, op.Path, op.ID, 3, want) {
+					t.Errorf("text: the OBJECT CHECK column of %s is not %q:\n%s", op.ID, want, text.String())
+				}
+				if !strings.Contains(md.String(), fmt.Sprintf("| %s | `%s` | %s | %s | %s | %s |", op.Method, op.Path, op.ID,
+					yesNo(op.Public()), yesNo(op.Anonymous()), want)) {
+					t.Errorf("markdown: the Object check column of %s is not %q:\n%s", op.ID, want, md.String())
+				}
+			}
+			if !strings.Contains(text.String(), "OBJECT CHECK") || !strings.Contains(md.String(), "| Object check |") {
+				t.Errorf("no object check column:\n%s\n%s", text.String(), md.String())
+			}
+		})
+	}
+}
+
+// textRowHas reports whether the text report has a row for method, path
+// and id whose column col, counted after the operation's, is want.
+func textRowHas(text, method, path, id string, col int, want string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		if len(f) > 3+col-1 && f[0] == method && f[1] == path && f[2] == id {
+			return f[3+col-1] == want
+		}
+	}
+	return false
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 // corpusSpecs lists the corpus's entry files, or skips (fails under CI)
@@ -393,27 +510,41 @@ func equalAlts(a, b [][]auth.Need) bool {
 	})
 }
 
-// TestGenerationStaysStrict checks that without LenientSecurity an
-// undeclared scheme still stops the model, and with it becomes a
-// diagnostic at the requirement.
-func TestGenerationStaysStrict(t *testing.T) {
+// TestGenerationFailsClosedOnUndeclaredScheme checks the two readings
+// of a requirement that names an undeclared scheme. Generation's (without
+// LenientSecurity) warns at the requirement and keeps the alternative,
+// which admits nobody; the audit's (with it) records an error at every
+// such requirement and drops the alternative. Neither stops the model.
+func TestGenerationFailsClosedOnUndeclaredScheme(t *testing.T) {
 	path := filepath.Join(repoRoot(t), "testdata", "specs", "audit", "undeclared-scheme.yaml")
 	ctx := context.Background()
-	_, err := generator.LoadModel(ctx, path, model.Options{}, nil)
-	if _, ok := errors.AsType[*generator.ModelError](err); !ok {
-		t.Fatalf("strict LoadModel: %v; want a *generator.ModelError for the undeclared scheme", err)
+	at := func(diags []diag.Diagnostic, sev diag.Severity) int {
+		n := 0
+		for _, d := range diags {
+			if d.Severity == sev && strings.HasSuffix(d.Location.Pointer, "/security/0/missing") {
+				n++
+			}
+		}
+		return n
+	}
+	var gen diag.Sink
+	api, err := generator.LoadModel(ctx, path, model.Options{}, &gen)
+	if err != nil {
+		t.Fatalf("LoadModel as generation: %v", err)
+	}
+	if n := at(gen.All(), diag.Warning); n == 0 {
+		t.Errorf("no warning at an undeclared requirement: %v", gen.All())
+	}
+	for _, op := range api.Requirements() {
+		if op.Public() || op.Anonymous() {
+			t.Errorf("%s: public %v, anonymous %v; an undeclared scheme must admit nobody", op.ID, op.Public(), op.Anonymous())
+		}
 	}
 	var lenient diag.Sink
 	if _, err := generator.LoadModel(ctx, path, model.Options{LenientSecurity: true}, &lenient); err != nil {
 		t.Fatalf("lenient LoadModel: %v", err)
 	}
-	n := 0
-	for _, d := range lenient.All() {
-		if d.Severity == diag.Error && strings.HasSuffix(d.Location.Pointer, "/security/0/missing") {
-			n++
-		}
-	}
-	if n != 2 {
+	if n := at(lenient.All(), diag.Error); n != 2 {
 		t.Errorf("%d error diagnostics at undeclared requirements, want 2: %v", n, lenient.All())
 	}
 }

@@ -47,6 +47,7 @@ type jsonOperation struct {
 	OperationID  string       `json:"operationId"`
 	Public       bool         `json:"public"`
 	Anonymous    bool         `json:"anonymous"`
+	ObjectCheck  bool         `json:"objectCheck"`
 	Alternatives [][]jsonNeed `json:"alternatives"`
 }
 
@@ -68,7 +69,7 @@ func (r Report) MarshalJSON() ([]byte, error) {
 	}
 	for _, op := range r.Operations {
 		row := jsonOperation{Method: op.Method, Path: op.Path, OperationID: op.ID, Public: op.Public(),
-			Anonymous: op.Anonymous(), Alternatives: make([][]jsonNeed, 0, len(op.Alternatives))}
+			Anonymous: op.Anonymous(), ObjectCheck: op.ObjectCheck, Alternatives: make([][]jsonNeed, 0, len(op.Alternatives))}
 		for _, alt := range op.Alternatives {
 			needs := make([]jsonNeed, 0, len(alt))
 			for _, n := range alt {
@@ -139,9 +140,10 @@ func (r *Report) summary() string {
 // WriteText writes the report as aligned columns for a terminal.
 func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "METHOD\tPATH\tOPERATION\tPUBLIC\tANONYMOUS\tALTERNATIVES")
+	fmt.Fprintln(tw, "METHOD\tPATH\tOPERATION\tPUBLIC\tANONYMOUS\tOBJECT CHECK\tALTERNATIVES")
 	for _, op := range r.Operations {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", op.Method, op.Path, op.ID, yesNo(op.Public()), yesNo(op.Anonymous()), op.alternatives())
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", op.Method, op.Path, op.ID, yesNo(op.Public()), yesNo(op.Anonymous()),
+			yesNo(op.ObjectCheck), op.alternatives())
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("audit: write: %w", err)
@@ -170,11 +172,11 @@ func mdCell(s string) string {
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("## Operations\n\n")
-	b.WriteString("| Method | Path | Operation | Public | Anonymous | Alternatives |\n")
-	b.WriteString("|---|---|---|---|---|---|\n")
+	b.WriteString("| Method | Path | Operation | Public | Anonymous | Object check | Alternatives |\n")
+	b.WriteString("|---|---|---|---|---|---|---|\n")
 	for _, op := range r.Operations {
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s |\n", mdCell(op.Method), mdCell(op.Path), mdCell(op.ID),
-			yesNo(op.Public()), yesNo(op.Anonymous()), mdCell(op.alternatives()))
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s |\n", mdCell(op.Method), mdCell(op.Path), mdCell(op.ID),
+			yesNo(op.Public()), yesNo(op.Anonymous()), yesNo(op.ObjectCheck), mdCell(op.alternatives()))
 	}
 	b.WriteString("\n## Findings\n\n")
 	if len(r.Findings) == 0 {

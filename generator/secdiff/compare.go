@@ -90,6 +90,13 @@ const (
 	// CodeFlowURLChanged: a flow's authorization, token or refresh URL
 	// changed (neutral).
 	CodeFlowURLChanged = "flow-url-changed"
+	// CodeObjectCheckRemoved: the object-level check (the Server's
+	// Authorize method, asked for by x-securegen-authorize or
+	// -authorize-objects) no longer runs before the operation (weakening).
+	CodeObjectCheckRemoved = "object-check-removed"
+	// CodeObjectCheckAdded: an object-level check now runs before the
+	// operation (strengthening).
+	CodeObjectCheckAdded = "object-check-added"
 )
 
 // Change is one classified difference. Operation changes name the
@@ -219,7 +226,21 @@ func describe(o auth.Operation) string {
 	return strings.Join(parts, " | ")
 }
 
+// compareOperation lists how the security of operation o became n's:
+// who is admitted, then whether an object-level check runs.
 func compareOperation(o, n auth.Operation) []Change {
+	out := compareRequirement(o, n)
+	switch {
+	case o.ObjectCheck && !n.ObjectCheck:
+		out = append(out, opChange(n, Weakening, CodeObjectCheckRemoved, "", "", "no object-level check runs before it any more: whether the caller may act on the object it names is left to the handler"))
+	case !o.ObjectCheck && n.ObjectCheck:
+		out = append(out, opChange(n, Strengthening, CodeObjectCheckAdded, "", "", "an object-level check now runs before it"))
+	}
+	return out
+}
+
+// compareRequirement lists how the alternatives of o became n's.
+func compareRequirement(o, n auth.Operation) []Change {
 	switch {
 	case o.Public() && n.Public():
 		return nil

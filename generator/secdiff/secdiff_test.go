@@ -82,6 +82,10 @@ var diffCases = []struct {
 	{"scheme-replaced-in-alternative", []kc{{W, secdiff.CodeSchemeRemoved}, {S, secdiff.CodeSchemeAdded}}},
 	// Matched by operation id after the path changed.
 	{"moved-matched-by-id", []kc{{W, secdiff.CodeScopeRemoved}}},
+	// The object-level check: the root's x-securegen-authorize removed,
+	// or the operation opted out.
+	{"object-check-removed", []kc{{W, secdiff.CodeObjectCheckRemoved}}},
+	{"object-check-opted-out", []kc{{W, secdiff.CodeObjectCheckRemoved}}},
 	// Strengthening.
 	{"became-protected", []kc{{S, secdiff.CodeBecameProtected}}},
 	{"became-protected-from-implicit", []kc{{S, secdiff.CodeBecameProtected}}},
@@ -93,6 +97,7 @@ var diffCases = []struct {
 	{"scheme-type-stronger", []kc{{S, secdiff.CodeSchemeTypeChanged}}},
 	{"apikey-moved-to-header", []kc{{S, secdiff.CodeSchemeLocationChanged}}},
 	{"flow-removed", []kc{{S, secdiff.CodeFlowRemoved}}},
+	{"object-check-added", []kc{{S, secdiff.CodeObjectCheckAdded}}},
 	// Neither.
 	{"operation-added-protected", []kc{{N, secdiff.CodeOperationAdded}}},
 	{"apikey-renamed", []kc{{N, secdiff.CodeSchemeKeyRenamed}}},
@@ -195,6 +200,47 @@ func TestAlternativeSets(t *testing.T) {
 			var got []kc
 			for _, c := range rep.Changes {
 				got = append(got, kc{c.Kind, c.Code})
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("changes:\n got %v\nwant %v\n%s", got, tt.want, rep.Text())
+			}
+		})
+	}
+}
+
+// TestObjectCheck checks that the object-level check is compared on its
+// own axis, beside who is admitted.
+func TestObjectCheck(t *testing.T) {
+	op := func(check bool, alts ...[]auth.Need) secdiff.Snapshot {
+		return secdiff.Snapshot{Operations: []auth.Operation{{ID: "op", Method: "GET", Path: "/x/{a}", ObjectCheck: check, Alternatives: alts}}}
+	}
+	a := []auth.Need{{Scheme: "a"}}
+	b := []auth.Need{{Scheme: "b"}}
+	tests := []struct {
+		name     string
+		old, new secdiff.Snapshot
+		want     []kc
+	}{
+		{"kept", op(true, a), op(true, a), nil},
+		{"lost", op(true, a), op(false, a), []kc{{W, secdiff.CodeObjectCheckRemoved}}},
+		{"gained", op(false, a), op(true, a), []kc{{S, secdiff.CodeObjectCheckAdded}}},
+		{"lost while another way in was added", op(true, a), op(false, a, b),
+			[]kc{{W, secdiff.CodeAlternativeAdded}, {W, secdiff.CodeObjectCheckRemoved}}},
+		{"lost as the operation became public", op(true, a), op(false),
+			[]kc{{W, secdiff.CodeBecamePublic}, {W, secdiff.CodeObjectCheckRemoved}}},
+		{"lost on a public operation", op(true), op(false), []kc{{W, secdiff.CodeObjectCheckRemoved}}},
+		{"gained as the operation became protected", op(false), op(true, a),
+			[]kc{{S, secdiff.CodeBecameProtected}, {S, secdiff.CodeObjectCheckAdded}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := secdiff.Compare(tt.old, tt.new)
+			var got []kc
+			for _, c := range rep.Changes {
+				got = append(got, kc{c.Kind, c.Code})
+				if c.OperationID != "op" || c.Message == "" {
+					t.Errorf("change %+v: want the operation named and a message", c)
+				}
 			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("changes:\n got %v\nwant %v\n%s", got, tt.want, rep.Text())
@@ -317,6 +363,9 @@ func TestRegenerateReportsWeakening(t *testing.T) {
 		{"became-public", []string{"weakening", "became-public"}},
 		{"apikey-moved-to-query", []string{"weakening", "scheme-location-changed", "header", "query"}},
 		{"scope-added", []string{"strengthening", "scope-added"}},
+		// ObjectCheck is read back from operations.gen.go.
+		{"object-check-removed", []string{"weakening", "object-check-removed", "GET /items/{id} (getItem)"}},
+		{"object-check-added", []string{"strengthening", "object-check-added"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

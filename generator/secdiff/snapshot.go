@@ -12,7 +12,9 @@
 // Operations are matched by method and path, where path parameters match
 // whatever their names ({id} matches {petId}); operations left unmatched
 // are then matched by operation id. Alternatives are compared as sets: an
-// alternative is a set of schemes, each with a set of scopes.
+// alternative is a set of schemes, each with a set of scopes. Whether an
+// object-level check runs (auth.Operation.ObjectCheck) is compared too:
+// losing one weakens.
 package secdiff
 
 import (

@@ -128,3 +128,31 @@ func TestNewRouterNamesEveryMissingVerifier(t *testing.T) {
 		t.Errorf("error\n%s\nwant\n%s", err, want)
 	}
 }
+
+// TestNewRouterLiteralBesideWildcard: a literal route beside a wildcard
+// one, as petstore's GET /pet/findByStatus beside GET /pet/{petId}, is
+// served, each request by its own route.
+func TestNewRouterLiteralBesideWildcard(t *testing.T) {
+	rt, err := NewRouter(NewConfig("test", quiet()), API{Routes: []Route{
+		{Op: auth.Operation{ID: "get", Pattern: "GET /pet/{petId}"}, Serve: answer("get")},
+		{Op: auth.Operation{ID: "find", Pattern: "GET /pet/findByStatus"}, Serve: answer("find")},
+		{Op: auth.Operation{ID: "update", Pattern: "POST /pet/{petId}"}, Serve: answer("update")},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ method, path, want string }{
+		{"GET", "/pet/7", "get 0"}, {"GET", "/pet/findByStatus", "find 0"}, {"POST", "/pet/7", "update 0"},
+	} {
+		w := httptest.NewRecorder()
+		rt.ServeHTTP(w, httptest.NewRequest(tc.method, tc.path, nil))
+		if w.Code != 200 || w.Body.String() != tc.want {
+			t.Errorf("%s %s: %d %q, want %q", tc.method, tc.path, w.Code, w.Body, tc.want)
+		}
+	}
+	w := httptest.NewRecorder()
+	rt.ServeHTTP(w, httptest.NewRequest("DELETE", "/pet/7", nil))
+	if w.Code != 405 || w.Header().Get("Content-Type") != "application/problem+json" {
+		t.Errorf("DELETE /pet/7: %d %v", w.Code, w.Header())
+	}
+}
