@@ -27,6 +27,7 @@
 //	      "public": false,
 //	      "anonymous": false,
 //	      "objectCheck": true,
+//	      "rateLimit": {"requests": 100, "period": "1m0s", "burst": 20, "by": "principal"},
 //	      "alternatives": [
 //	        [{"scheme": "oauth", "type": "oauth2", "scopes": ["read"]}],
 //	        [{"scheme": "apiKey", "type": "apiKey", "scopes": []}]
@@ -51,7 +52,8 @@
 // spells it ("http bearer", "apiKey", "oauth2", "http negotiate", ...).
 // objectCheck is true when the generated server asks the Server's
 // Authorize method whether the caller may act on the object the request
-// names. severity is "error", "warning" or "note". location is
+// names. rateLimit is the operation's x-securegen-rate-limit, or null.
+// severity is "error", "warning" or "note". location is
 // "file#pointer", where pointer is a JSON pointer into the file.
 //
 // # Finding codes
@@ -129,6 +131,9 @@ type Report struct {
 // requires, as runtime/auth states it and the generated code enforces it.
 type Operation struct {
 	auth.Operation
+	// RateLimit is the operation's limit (x-securegen-rate-limit); nil for
+	// none.
+	RateLimit *model.RateLimit
 	// Refused is set when the operation has no alternatives and yet is not
 	// public: every alternative the spec gives it names an undeclared
 	// scheme and was dropped, so it admits nobody. (Generation refuses
@@ -233,7 +238,7 @@ func (a *auditor) operations() {
 		if op == nil {
 			continue
 		}
-		row := Operation{Operation: op.Requirement(), Refused: !op.Security.Public && len(op.Security.Alternatives) == 0}
+		row := Operation{Operation: op.Requirement(), RateLimit: op.RateLimit, Refused: !op.Security.Public && len(op.Security.Alternatives) == 0}
 		a.report.Operations = append(a.report.Operations, row)
 		for _, alt := range op.Security.Alternatives {
 			for _, u := range alt {

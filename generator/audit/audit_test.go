@@ -198,6 +198,12 @@ type jsonReport struct {
 		Public       *bool  `json:"public"`
 		Anonymous    *bool  `json:"anonymous"`
 		ObjectCheck  *bool  `json:"objectCheck"`
+		RateLimit    *struct {
+			Requests int    `json:"requests"`
+			Period   string `json:"period"`
+			Burst    int    `json:"burst"`
+			By       string `json:"by"`
+		} `json:"rateLimit"`
 		Alternatives [][]struct {
 			Scheme string   `json:"scheme"`
 			Type   string   `json:"type"`
@@ -546,5 +552,54 @@ func TestGenerationFailsClosedOnUndeclaredScheme(t *testing.T) {
 	}
 	if n := at(lenient.All(), diag.Error); n != 2 {
 		t.Errorf("%d error diagnostics at undeclared requirements, want 2: %v", n, lenient.All())
+	}
+}
+
+// TestRateLimitShown shows each operation's x-securegen-rate-limit in
+// every format.
+func TestRateLimitShown(t *testing.T) {
+	path := filepath.Join(repoRoot(t), "testdata", "specs", "ratelimits.yaml")
+	rep, err := audit.Run(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	limits := map[string]string{}
+	for _, op := range rep.Operations {
+		if op.RateLimit != nil {
+			limits[op.ID] = op.RateLimit.String()
+		}
+	}
+	want := map[string]string{
+		"listReports":  "2 requests per 1m per principal",
+		"createReport": "1 request per 1h per principal",
+		"createExport": "3 requests per 10s per address",
+	}
+	if len(limits) != len(want) {
+		t.Fatalf("limits %v, want %v", limits, want)
+	}
+	for id, w := range want {
+		if limits[id] != w {
+			t.Errorf("%s: %q, want %q", id, limits[id], w)
+		}
+	}
+	var text, md strings.Builder
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for format, out := range map[string]string{"text": text.String(), "markdown": md.String()} {
+		if !strings.Contains(out, "3 requests per 10s per address") {
+			t.Errorf("%s lacks the limit:\n%s", format, out)
+		}
+	}
+	if !strings.Contains(string(raw), `"rateLimit":{"requests":3,"period":"10s","burst":3,"by":"address"}`) ||
+		!strings.Contains(string(raw), `"rateLimit":null`) {
+		t.Errorf("JSON: %s", raw)
 	}
 }

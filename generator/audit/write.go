@@ -48,7 +48,16 @@ type jsonOperation struct {
 	Public       bool         `json:"public"`
 	Anonymous    bool         `json:"anonymous"`
 	ObjectCheck  bool         `json:"objectCheck"`
+	RateLimit    *jsonLimit   `json:"rateLimit"`
 	Alternatives [][]jsonNeed `json:"alternatives"`
+}
+
+// jsonLimit is the JSON shape of a rate limit.
+type jsonLimit struct {
+	Requests int    `json:"requests"`
+	Period   string `json:"period"`
+	Burst    int    `json:"burst"`
+	By       string `json:"by"`
 }
 
 // jsonNeed is the JSON shape of an auth.Need, with its scheme's type.
@@ -70,6 +79,9 @@ func (r Report) MarshalJSON() ([]byte, error) {
 	for _, op := range r.Operations {
 		row := jsonOperation{Method: op.Method, Path: op.Path, OperationID: op.ID, Public: op.Public(),
 			Anonymous: op.Anonymous(), ObjectCheck: op.ObjectCheck, Alternatives: make([][]jsonNeed, 0, len(op.Alternatives))}
+		if rl := op.RateLimit; rl != nil {
+			row.RateLimit = &jsonLimit{Requests: rl.Requests, Period: rl.Period.String(), Burst: rl.Burst, By: string(rl.By)}
+		}
 		for _, alt := range op.Alternatives {
 			needs := make([]jsonNeed, 0, len(alt))
 			for _, n := range alt {
@@ -140,10 +152,10 @@ func (r *Report) summary() string {
 // WriteText writes the report as aligned columns for a terminal.
 func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "METHOD\tPATH\tOPERATION\tPUBLIC\tANONYMOUS\tOBJECT CHECK\tALTERNATIVES")
+	fmt.Fprintln(tw, "METHOD\tPATH\tOPERATION\tPUBLIC\tANONYMOUS\tOBJECT CHECK\tRATE LIMIT\tALTERNATIVES")
 	for _, op := range r.Operations {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", op.Method, op.Path, op.ID, yesNo(op.Public()), yesNo(op.Anonymous()),
-			yesNo(op.ObjectCheck), op.alternatives())
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", op.Method, op.Path, op.ID, yesNo(op.Public()), yesNo(op.Anonymous()),
+			yesNo(op.ObjectCheck), op.limit(), op.alternatives())
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("audit: write: %w", err)
@@ -172,11 +184,11 @@ func mdCell(s string) string {
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("## Operations\n\n")
-	b.WriteString("| Method | Path | Operation | Public | Anonymous | Object check | Alternatives |\n")
-	b.WriteString("|---|---|---|---|---|---|---|\n")
+	b.WriteString("| Method | Path | Operation | Public | Anonymous | Object check | Rate limit | Alternatives |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|\n")
 	for _, op := range r.Operations {
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s |\n", mdCell(op.Method), mdCell(op.Path), mdCell(op.ID),
-			yesNo(op.Public()), yesNo(op.Anonymous()), yesNo(op.ObjectCheck), mdCell(op.alternatives()))
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s | %s |\n", mdCell(op.Method), mdCell(op.Path), mdCell(op.ID),
+			yesNo(op.Public()), yesNo(op.Anonymous()), yesNo(op.ObjectCheck), mdCell(op.limit()), mdCell(op.alternatives()))
 	}
 	b.WriteString("\n## Findings\n\n")
 	if len(r.Findings) == 0 {
@@ -193,4 +205,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		return fmt.Errorf("audit: write: %w", err)
 	}
 	return nil
+}
+
+// limit says the operation's rate limit in words, "-" for none.
+func (o Operation) limit() string {
+	if o.RateLimit == nil {
+		return "-"
+	}
+	return o.RateLimit.String()
 }

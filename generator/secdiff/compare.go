@@ -174,6 +174,7 @@ func Compare(old, new Snapshot) Report {
 			continue
 		}
 		r.Changes = append(r.Changes, compareOperation(old.Operations[matchOf[j]], n)...)
+		r.Changes = append(r.Changes, compareLimits(old.Operations[matchOf[j]], n, old, new)...)
 	}
 	for i, o := range old.Operations {
 		if !matchedOld[i] {

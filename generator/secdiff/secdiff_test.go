@@ -86,6 +86,12 @@ var diffCases = []struct {
 	// or the operation opted out.
 	{"object-check-removed", []kc{{W, secdiff.CodeObjectCheckRemoved}}},
 	{"object-check-opted-out", []kc{{W, secdiff.CodeObjectCheckRemoved}}},
+	// Rate limits: removed, a higher rate, counting by principal.
+	{"rate-limit-removed", []kc{{W, secdiff.CodeRateLimitRemoved}}},
+	{"rate-limit-loosened", []kc{{W, secdiff.CodeRateLimitLoosened}}},
+	{"rate-limit-by-principal", []kc{{W, secdiff.CodeRateLimitLoosened}}},
+	{"rate-limit-added", []kc{{S, secdiff.CodeRateLimitAdded}}},
+	{"rate-limit-tightened", []kc{{S, secdiff.CodeRateLimitTightened}}},
 	// Strengthening.
 	{"became-protected", []kc{{S, secdiff.CodeBecameProtected}}},
 	{"became-protected-from-implicit", []kc{{S, secdiff.CodeBecameProtected}}},

@@ -37,6 +37,9 @@ type Snapshot struct {
 	// Schemes are the declared security schemes by key; nil when the
 	// snapshot does not know them.
 	Schemes map[string]Scheme
+	// Limits are the operations' rate limits by operation id; nil when
+	// the snapshot does not know them (one read from generated code).
+	Limits map[string]Limit
 }
 
 // Scheme is the definition of a security scheme, as far as it decides what
@@ -74,10 +77,11 @@ type Flow struct {
 // scheme has no alternatives, and so reads as public here, as it would in
 // the runtime.
 func FromModel(api *model.API) Snapshot {
-	snap := Snapshot{Schemes: map[string]Scheme{}}
+	snap := Snapshot{Schemes: map[string]Scheme{}, Limits: map[string]Limit{}}
 	if api == nil {
 		return snap
 	}
+	snap.Limits = limitsOf(api)
 	for _, sc := range api.Schemes {
 		if sc == nil {
 			continue
