@@ -192,13 +192,13 @@ func TestOperationsRows(t *testing.T) {
 // The documented JSON shape, decoded strictly.
 type jsonReport struct {
 	Operations []struct {
-		Method       string `json:"method"`
-		Path         string `json:"path"`
-		OperationID  string `json:"operationId"`
-		Public       *bool  `json:"public"`
-		Anonymous    *bool  `json:"anonymous"`
-		ObjectCheck  *bool  `json:"objectCheck"`
-		RateLimit    *struct {
+		Method      string `json:"method"`
+		Path        string `json:"path"`
+		OperationID string `json:"operationId"`
+		Public      *bool  `json:"public"`
+		Anonymous   *bool  `json:"anonymous"`
+		ObjectCheck *bool  `json:"objectCheck"`
+		RateLimit   *struct {
 			Requests int    `json:"requests"`
 			Period   string `json:"period"`
 			Burst    int    `json:"burst"`
