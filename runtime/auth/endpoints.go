@@ -20,14 +20,6 @@ type Route struct {
 type TokenIssuer interface {
 	Verifier
 
-	// TokenHandler serves the RFC 6749 token endpoint, for mounting by
-	// hand; a router uses Mount.
-	TokenHandler() http.Handler
-
-	// Routes lists the issuer's further endpoints (revocation, key set,
-	// metadata), for mounting by hand; a router uses Mount.
-	Routes() []Route
-
 	// MountKey identifies the issuer behind the verifier: every
 	// TokenIssuer that serves one issuer's endpoints (the issuer itself,
 	// and the verifiers Then wraps around it) returns the same key, and

@@ -58,11 +58,6 @@ type thenIssuer struct {
 	ti TokenIssuer
 }
 
-// TokenHandler is the wrapped issuer's token endpoint.
-func (t thenIssuer) TokenHandler() http.Handler { return t.ti.TokenHandler() }
-
-// Routes are the wrapped issuer's endpoints.
-func (t thenIssuer) Routes() []Route { return t.ti.Routes() }
 
 // MountKey is the wrapped issuer's key: a scheme verified by the issuer and
 // one verified by a check stacked on it share the issuer's endpoints.
