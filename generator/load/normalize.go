@@ -1,10 +1,10 @@
 package load
 
 import (
-	"encoding/json"
 	"fmt"
+	"net/url"
 	"path"
-	"path/filepath"
+	"strconv"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v4"
@@ -12,226 +12,235 @@ import (
 	"github.com/securegen/securegen/generator/diag"
 )
 
-// normalizer rewrites each file of a spec, before kin-openapi sees it, so
-// that shapes which are non-standard but clear in meaning load:
+// normalize rewrites the tree of a file, after the spec's references are
+// checked and before kin-openapi reads the file, so that shapes which are
+// non-standard but clear in meaning load:
 //   - an operation object that is a $ref is replaced by what it refers to;
 //   - a tag description given as a $ref is replaced by the text it names;
 //   - a response header that refers to a parameter gets that parameter's
-//     schema and description.
-type normalizer struct {
-	sink *diag.Sink
-	// done caches each file's normalized form: the loader reads a file
-	// once per $ref into it.
-	done map[string][]byte
+//     schema and description;
+//   - a "properties" given as a $ref is replaced by the map it names.
+//
+// It works on the tree read for the reference check, so no file is read or
+// parsed twice, and only on the files kin-openapi reads: a file whose only
+// use was an operation now inlined is left alone, and says nothing.
+func (s *source) normalize(f *file) {
+	if f.normalized || f.err != nil || f.root == nil || f.root.Kind != yaml.MappingNode {
+		// A fragment file (a schema, say) that is not an object is left
+		// to the loader to judge.
+		return
+	}
+	f.normalized = true
+	s.inlineOperations(f)
+	s.resolveTagDescriptions(f)
+	sh := shapes{s: s, f: f, expanding: map[*yaml.Node]bool{}}
+	sh.walk(f.root, false, nil)
 }
 
 var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
-func (n *normalizer) normalize(file string, data []byte) ([]byte, error) {
-	if out, ok := n.done[file]; ok {
-		return out, nil
+func (s *source) inlineOperations(f *file) {
+	paths := member(f.root, "paths")
+	if paths == nil || paths.Kind != yaml.MappingNode {
+		return
 	}
-	out, err := n.rewrite(file, data)
-	if err != nil {
-		return nil, err
-	}
-	if n.done == nil {
-		n.done = make(map[string][]byte)
-	}
-	n.done[file] = out
-	return out, nil
-}
-
-func (n *normalizer) rewrite(file string, data []byte) ([]byte, error) {
-	var tree any
-	if err := yaml.Unmarshal(data, &tree); err != nil {
-		return nil, fmt.Errorf("load %s: %w", file, err)
-	}
-	tree = jsonable(tree)
-	root, ok := tree.(map[string]any)
-	if !ok {
-		// A fragment file (a schema, say) that is not an object is left to
-		// the loader to judge.
-		return data, nil
-	}
-	n.inlineOperations(file, root)
-	n.resolveTagDescriptions(file, root)
-	n.headersFromParameters(file, root, root, nil)
-	n.inlinePropertiesRefs(file, root, root, nil)
-	out, err := json.Marshal(root)
-	if err != nil {
-		return nil, fmt.Errorf("load %s: %w", file, err)
-	}
-	return out, nil
-}
-
-func (n *normalizer) inlineOperations(file string, root map[string]any) {
-	paths, _ := root["paths"].(map[string]any)
 	inlined := 0
-	for p, item := range paths {
-		ops, _ := item.(map[string]any)
+	for i := 0; i+1 < len(paths.Content); i += 2 {
+		p, item := paths.Content[i].Value, paths.Content[i+1]
+		if item.Kind != yaml.MappingNode {
+			continue
+		}
 		for _, m := range methods {
-			op, _ := ops[m].(map[string]any)
-			ref, _ := op["$ref"].(string)
+			ref := refOf(member(item, m))
 			if ref == "" {
 				continue
 			}
-			target, err := n.resolve(file, ref)
+			loc := diag.Location{File: f.path, Pointer: pointer("paths", p, m)}
+			t, err := s.resolve(f, ref, 0, nil)
+			if err == nil && t == nil {
+				err = fmt.Errorf("not a JSON pointer")
+			}
 			if err != nil {
-				n.sink.Warnf(diag.Location{File: file, Pointer: diag.Pointer("paths", p, m)}, "operation $ref %q cannot be resolved: %v", ref, err)
+				s.sink.Warnf(loc, "operation $ref %q cannot be resolved: %v", ref, err)
 				continue
 			}
-			obj, ok := target.(map[string]any)
-			if !ok {
-				n.sink.Warnf(diag.Location{File: file, Pointer: diag.Pointer("paths", p, m)}, "operation $ref %q is not an object", ref)
+			if t.node.Kind != yaml.MappingNode {
+				s.sink.Warnf(loc, "operation $ref %q is not an object", ref)
 				continue
 			}
-			refFile, _, _ := strings.Cut(ref, "#")
-			ops[m] = rebase(deepCopy(obj), refFile, refFile == "")
+			op := copyNode(t.node)
+			if t.file != f {
+				refFile, _, _ := strings.Cut(ref, "#")
+				rebase(op, refFile)
+			}
+			setMember(item, m, op)
+			delete(s.index, item)
+			f.changed = true
 			inlined++
 		}
 	}
 	if inlined > 0 {
-		n.sink.Warnf(diag.Location{File: file, Pointer: "/paths"}, "%d operation objects are $refs, which OpenAPI does not allow; inlined what they refer to", inlined)
+		s.sink.Warnf(diag.Location{File: f.path, Pointer: "/paths"}, "%d operation objects are $refs, which OpenAPI does not allow; inlined what they refer to", inlined)
 	}
 }
 
-func (n *normalizer) resolveTagDescriptions(file string, root map[string]any) {
-	tags, _ := root["tags"].([]any)
-	for i, t := range tags {
-		tag, _ := t.(map[string]any)
-		d, _ := tag["description"].(map[string]any)
-		ref, _ := d["$ref"].(string)
-		if d == nil {
+func (s *source) resolveTagDescriptions(f *file) {
+	tags := member(f.root, "tags")
+	if tags == nil || tags.Kind != yaml.SequenceNode {
+		return
+	}
+	for i, tag := range tags.Content {
+		d := member(tag, "description")
+		if d == nil || d.Kind != yaml.MappingNode {
 			continue
 		}
 		text := ""
-		if ref != "" {
-			if v, err := n.resolve(file, ref); err == nil {
-				text, _ = v.(string)
+		if ref := refOf(d); ref != "" {
+			if t, err := s.resolve(f, ref, 0, nil); err == nil && t != nil && t.node != nil && t.node.Kind == yaml.ScalarNode && t.node.Tag == "!!str" {
+				text = t.node.Value
 			}
 		}
-		tag["description"] = text
-		n.sink.Warnf(diag.Location{File: file, Pointer: diag.Pointer("tags", fmt.Sprint(i), "description")}, "tag description is a $ref, which OpenAPI does not allow; used the text it refers to")
+		setMember(tag, "description", strNode(text))
+		delete(s.index, tag)
+		f.changed = true
+		s.sink.Warnf(diag.Location{File: f.path, Pointer: pointer("tags", strconv.Itoa(i), "description")}, "tag description is a $ref, which OpenAPI does not allow; used the text it refers to")
 	}
 }
 
-// headersFromParameters walks the tree for "headers" maps whose entries
-// refer to a parameter (#/components/parameters/...), which OpenAPI does
-// not allow but some specs do, and inlines a header built from it.
-func (n *normalizer) headersFromParameters(file string, root map[string]any, node any, ptr []string) {
-	switch v := node.(type) {
-	case map[string]any:
-		for k, child := range v {
-			if k == "headers" {
-				if hs, ok := child.(map[string]any); ok {
-					for name, h := range hs {
-						hm, _ := h.(map[string]any)
-						ref, _ := hm["$ref"].(string)
-						if !strings.HasPrefix(ref, "#/components/parameters/") {
+// shapes walks a tree for the shapes that need rewriting at any depth.
+type shapes struct {
+	s *source
+	f *file
+	// expanding holds the "properties" maps being inlined on the current
+	// path, so that one which contains a reference to itself is refused
+	// instead of inlined without end.
+	expanding map[*yaml.Node]bool
+}
+
+// walk visits n, whose keys are names (of properties, responses, …) when
+// names is set and an object's fields otherwise: a property named
+// "properties" or "headers" is not rewritten.
+func (sh *shapes) walk(n *yaml.Node, names bool, ptr []string) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			sub := !names && nameMaps[k]
+			if !names {
+				switch k {
+				case "headers":
+					sh.headersFromParameters(n.Content[i+1], append(ptr, k))
+				case "properties":
+					if ref := refOf(n.Content[i+1]); ref != "" && len(n.Content[i+1].Content) == 2 {
+						var done func()
+						delete(sh.s.index, n)
+						n.Content[i+1], done = sh.inlineProperties(ref, append(ptr, k))
+						if n.Content[i+1] == nil {
+							n.Content = append(n.Content[:i:i], n.Content[i+2:]...)
+							i -= 2
 							continue
 						}
-						target, err := pointerGet(root, strings.TrimPrefix(ref, "#"))
-						param, _ := target.(map[string]any)
-						if err != nil || param == nil {
-							continue
-						}
-						header := map[string]any{}
-						for key, val := range param {
-							if key != "name" && key != "in" {
-								header[key] = val
-							}
-						}
-						hs[name] = header
-						n.sink.Warnf(diag.Location{File: file, Pointer: diag.Pointer(append(append([]string{}, ptr...), k, name)...)}, "response header refers to parameter %q, which OpenAPI does not allow; used it as a header", ref)
+						sh.walk(n.Content[i+1], true, append(ptr, k))
+						done()
+						continue
 					}
 				}
 			}
-			n.headersFromParameters(file, root, child, append(ptr, k))
+			sh.walk(n.Content[i+1], sub, append(ptr, k))
 		}
-	case []any:
-		for i, child := range v {
-			n.headersFromParameters(file, root, child, append(ptr, fmt.Sprint(i)))
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			sh.walk(c, false, append(ptr, strconv.Itoa(i)))
 		}
 	}
 }
 
-// resolve returns the node that ref (relative to file) names.
-func (n *normalizer) resolve(file, ref string) (any, error) {
-	refFile, frag, _ := strings.Cut(ref, "#")
-	var tree any
-	if refFile == "" {
-		return nil, fmt.Errorf("local operation $ref is not supported")
+// headersFromParameters replaces, in a "headers" map, each entry that
+// refers to a parameter (#/components/parameters/...), which OpenAPI does
+// not allow but some specs do, by a header built from it.
+func (sh *shapes) headersFromParameters(hs *yaml.Node, ptr []string) {
+	if hs.Kind != yaml.MappingNode {
+		return
 	}
-	if strings.Contains(refFile, "://") {
-		return nil, fmt.Errorf("remote $ref %q: only files next to the spec are read", ref)
+	for i := 0; i+1 < len(hs.Content); i += 2 {
+		name, h := hs.Content[i].Value, hs.Content[i+1]
+		ref := refOf(h)
+		if !strings.HasPrefix(ref, "#/components/parameters/") {
+			continue
+		}
+		frag, err := url.PathUnescape(ref[1:])
+		if err != nil {
+			continue
+		}
+		t, err := sh.s.lookup(sh.f, frag, 0, nil)
+		if err != nil || t.node.Kind != yaml.MappingNode {
+			continue
+		}
+		header := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: h.Line, Column: h.Column}
+		for j := 0; j+1 < len(t.node.Content); j += 2 {
+			if k := t.node.Content[j].Value; k != "name" && k != "in" {
+				header.Content = append(header.Content, t.node.Content[j], t.node.Content[j+1])
+			}
+		}
+		hs.Content[i+1] = header
+		delete(sh.s.index, hs)
+		sh.f.changed = true
+		sh.s.sink.Warnf(diag.Location{File: sh.f.path, Pointer: pointer(append(append([]string{}, ptr...), name)...)}, "response header refers to parameter %q, which OpenAPI does not allow; used it as a header", ref)
 	}
-	p := filepath.Join(filepath.Dir(file), filepath.FromSlash(refFile))
-	data, err := readFile(p)
-	if err != nil {
-		return nil, err
-	}
-	if err := yaml.Unmarshal(data, &tree); err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
-	}
-	return pointerGet(jsonable(tree), frag)
 }
 
-func pointerGet(node any, ptr string) (any, error) {
-	if ptr == "" || ptr == "/" {
-		return node, nil
+// inlineProperties returns the map that a "properties" given as a $ref
+// names, copied, or nil when there is none; done ends its expansion.
+func (sh *shapes) inlineProperties(ref string, ptr []string) (*yaml.Node, func()) {
+	loc := diag.Location{File: sh.f.path, Pointer: pointer(ptr...)}
+	sh.f.changed = true
+	t, err := sh.s.resolve(sh.f, ref, 0, nil)
+	if err != nil || t == nil || t.node.Kind != yaml.MappingNode {
+		sh.s.sink.Warnf(loc, "properties is a $ref that cannot be resolved; ignored it")
+		return nil, nil
 	}
-	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
-		switch v := node.(type) {
-		case map[string]any:
-			next, ok := v[tok]
-			if !ok {
-				return nil, fmt.Errorf("pointer %q: no key %q", ptr, tok)
+	if sh.expanding[t.node] {
+		sh.s.sink.Warnf(loc, "properties is a $ref to a map that contains it; ignored it")
+		return nil, nil
+	}
+	props := copyNode(t.node)
+	if t.file != sh.f {
+		refFile, _, _ := strings.Cut(ref, "#")
+		rebase(props, refFile)
+	}
+	sh.s.sink.Warnf(loc, "properties is a $ref, which JSON Schema does not allow; inlined what it refers to")
+	sh.expanding[t.node] = true
+	return props, func() { delete(sh.expanding, t.node) }
+}
+
+// rebase rewrites every $ref under n, written relative to refFile, so that
+// it is relative to the file that now holds n.
+func rebase(n *yaml.Node, refFile string) {
+	if n.Kind != yaml.MappingNode {
+		for _, c := range n.Content {
+			rebase(c, refFile)
+		}
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i].Value, n.Content[i+1]
+		switch {
+		case k == "$ref" && v.Kind == yaml.ScalarNode:
+			v.Value = rebaseRef(v.Value, refFile)
+		case k == "discriminator" && v.Kind == yaml.MappingNode:
+			// Mapping values that are references move with the schema;
+			// bare schema names do not.
+			if m := member(v, "mapping"); m != nil && m.Kind == yaml.MappingNode {
+				for j := 1; j < len(m.Content); j += 2 {
+					if mv := m.Content[j]; mv.Kind == yaml.ScalarNode && strings.ContainsAny(mv.Value, "#/.") {
+						mv.Value = rebaseRef(mv.Value, refFile)
+					}
+				}
 			}
-			node = next
-		case []any:
-			var i int
-			if _, err := fmt.Sscan(tok, &i); err != nil || i < 0 || i >= len(v) {
-				return nil, fmt.Errorf("pointer %q: bad index %q", ptr, tok)
-			}
-			node = v[i]
 		default:
-			return nil, fmt.Errorf("pointer %q: %q is not in a container", ptr, tok)
+			rebase(v, refFile)
 		}
 	}
-	return node, nil
-}
-
-// rebase rewrites every $ref under node, written relative to refFile, so
-// that it is relative to the file that now holds node.
-func rebase(node any, refFile string, local bool) any {
-	switch v := node.(type) {
-	case map[string]any:
-		for k, child := range v {
-			if s, ok := child.(string); ok && k == "$ref" && !local {
-				v[k] = rebaseRef(s, refFile)
-				continue
-			}
-			if d, ok := child.(map[string]any); ok && k == "discriminator" && !local {
-				// Mapping values that are references move with the schema;
-				// bare schema names do not.
-				mapping, _ := d["mapping"].(map[string]any)
-				for mk, mv := range mapping {
-					if s, ok := mv.(string); ok && strings.ContainsAny(s, "#/.") {
-						mapping[mk] = rebaseRef(s, refFile)
-					}
-				}
-				continue
-			}
-			v[k] = rebase(child, refFile, local)
-		}
-	case []any:
-		for i, child := range v {
-			v[i] = rebase(child, refFile, local)
-		}
-	}
-	return node
 }
 
 func rebaseRef(ref, refFile string) string {
@@ -249,116 +258,44 @@ func rebaseRef(ref, refFile string) string {
 	return out
 }
 
-func deepCopy(node any) any {
-	switch v := node.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(v))
-		for k, c := range v {
-			m[k] = deepCopy(c)
-		}
-		return m
-	case []any:
-		s := make([]any, len(v))
-		for i, c := range v {
-			s[i] = deepCopy(c)
-		}
-		return s
-	}
-	return node
-}
-
-// jsonable turns what a YAML decoder produced into values encoding/json
-// takes: map keys become strings.
-func jsonable(node any) any {
-	switch v := node.(type) {
-	case map[string]any:
-		for k, c := range v {
-			v[k] = jsonable(c)
-		}
-		return v
-	case map[any]any:
-		m := make(map[string]any, len(v))
-		for k, c := range v {
-			m[fmt.Sprint(k)] = jsonable(c)
-		}
-		return m
-	case []any:
-		for i, c := range v {
-			v[i] = jsonable(c)
-		}
-	}
-	return node
-}
-
-// inlinePropertiesRefs replaces a "properties" map given as a $ref, which
-// JSON Schema does not allow, by the map it refers to.
-func (n *normalizer) inlinePropertiesRefs(file string, root map[string]any, node any, ptr []string) {
-	switch v := node.(type) {
-	case map[string]any:
-		for k, child := range v {
-			if m, ok := child.(map[string]any); ok && k == "properties" && len(m) == 1 {
-				if ref, ok := m["$ref"].(string); ok {
-					loc := diag.Location{File: file, Pointer: diag.Pointer(append(append([]string{}, ptr...), k)...)}
-					var target any
-					var err error
-					if strings.HasPrefix(ref, "#") {
-						target, err = pointerGet(root, ref[1:])
-						target = deepCopy(target)
-					} else {
-						target, err = n.resolve(file, ref)
-						refFile, _, _ := strings.Cut(ref, "#")
-						target = rebase(target, refFile, false)
-					}
-					if props, ok := target.(map[string]any); ok && err == nil {
-						v[k] = props
-						n.sink.Warnf(loc, "properties is a $ref, which JSON Schema does not allow; inlined what it refers to")
-						child = props
-					} else {
-						n.sink.Warnf(loc, "properties is a $ref that cannot be resolved; ignored it")
-						delete(v, k)
-						continue
-					}
-				}
-			}
-			n.inlinePropertiesRefs(file, root, child, append(ptr, k))
-		}
-	case []any:
-		for i, child := range v {
-			n.inlinePropertiesRefs(file, root, child, append(ptr, fmt.Sprint(i)))
-		}
-	}
-}
-
 // tupleItems rewrites Swagger 2.0 "items" given as an array (a JSON Schema
 // tuple, which Swagger does not allow) into one schema: the single
-// non-null member when there is one, else an unconstrained schema.
-func tupleItems(sink *diag.Sink, file string, node any, ptr []string) {
-	switch v := node.(type) {
-	case map[string]any:
-		for k, child := range v {
-			if list, ok := child.([]any); ok && k == "items" {
-				var keep []any
-				for _, it := range list {
-					if m, ok := it.(map[string]any); ok && m["type"] == "null" {
+// non-null member when there is one, else an unconstrained schema. It
+// reports whether it changed anything.
+func tupleItems(sink *diag.Sink, file string, n *yaml.Node, ptr []string) bool {
+	changed := false
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i].Value, n.Content[i+1]
+			if k == "items" && v.Kind == yaml.SequenceNode {
+				var keep []*yaml.Node
+				for _, it := range v.Content {
+					if t := member(it, "type"); t != nil && t.Value == "null" && t.Kind == yaml.ScalarNode {
 						continue
 					}
 					keep = append(keep, it)
 				}
-				loc := diag.Location{File: file, Pointer: diag.Pointer(append(append([]string{}, ptr...), k)...)}
+				loc := diag.Location{File: file, Pointer: pointer(append(append([]string{}, ptr...), k)...)}
 				if len(keep) == 1 {
-					v[k] = keep[0]
+					n.Content[i+1] = keep[0]
 					sink.Warnf(loc, "items is an array, which Swagger 2.0 does not allow; used its one non-null member")
 				} else {
-					v[k] = map[string]any{}
+					n.Content[i+1] = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 					sink.Warnf(loc, "items is an array, which Swagger 2.0 does not allow; items are left untyped")
 				}
-				child = v[k]
+				changed = true
 			}
-			tupleItems(sink, file, child, append(ptr, k))
+			if tupleItems(sink, file, n.Content[i+1], append(ptr, k)) {
+				changed = true
+			}
 		}
-	case []any:
-		for i, child := range v {
-			tupleItems(sink, file, child, append(ptr, fmt.Sprint(i)))
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if tupleItems(sink, file, c, append(ptr, strconv.Itoa(i))) {
+				changed = true
+			}
 		}
 	}
+	return changed
 }
