@@ -492,6 +492,9 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func escapeToken(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
 	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
 }
 
