@@ -58,7 +58,6 @@ type thenIssuer struct {
 	ti TokenIssuer
 }
 
-
 // MountKey is the wrapped issuer's key: a scheme verified by the issuer and
 // one verified by a check stacked on it share the issuer's endpoints.
 func (t thenIssuer) MountKey() string { return t.ti.MountKey() }

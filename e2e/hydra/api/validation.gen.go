@@ -114,9 +114,12 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "name":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
 			seen[0] |= 1 << 0
 			q := p.Key(key)
 			if d.Null() {
@@ -128,6 +131,7 @@ func decodePet(d *validate.Decoder, p *validate.Path, v *Pet) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}

@@ -144,9 +144,12 @@ func decodeNewItem(d *validate.Decoder, p *validate.Path, v *NewItem) {
 	}
 	var seen [1]uint64
 	for d.More() {
-		key := d.Key(p)
+		key := d.Member()
 		switch key {
 		case "name":
+			if seen[0]&(1<<0) != 0 {
+				d.Repeated(p, key)
+			}
 			seen[0] |= 1 << 0
 			q := p.Key(key)
 			if d.Null() {
@@ -158,6 +161,10 @@ func decodeNewItem(d *validate.Decoder, p *validate.Path, v *NewItem) {
 				}
 			}
 		case "price":
+			if seen[0]&(1<<1) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 1
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected number, got null")
@@ -169,6 +176,7 @@ func decodeNewItem(d *validate.Decoder, p *validate.Path, v *NewItem) {
 			}
 		default:
 			q := p.Key(key)
+			d.Unknown(p, key)
 			if d.R.Strict {
 				d.R.Add(&q, "additionalProperties", "unknown property")
 			}
