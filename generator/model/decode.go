@@ -241,6 +241,11 @@ func (ds *decoders) value(ref *openapi3.SchemaRef, typ *GoType, field string, po
 	if len(s.OneOf) > 0 || len(s.AnyOf) > 0 || s.Not != nil {
 		return raw()
 	}
+	if len(s.Enum) > 0 && typ.Enum() == nil {
+		// An enum the Go type does not hold as constants (a date, an
+		// enum of mixed values): its validator checks the values.
+		return raw()
+	}
 	ch := ds.b.chk
 	resolved := typ.Resolve()
 	var basic Basic

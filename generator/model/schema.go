@@ -325,6 +325,12 @@ func (b *builder) fillEnum(t *Type, s *openapi3.Schema, ptr schemaPointer) {
 		}
 		t.Values = append(t.Values, &EnumValue{Name: b.names.Unique(name), Value: val})
 	}
+	if len(t.Values) == 0 {
+		// No value could be a constant: a plain type over the base, whose
+		// validator allows nothing, as the spec's enum does.
+		b.warn(ptr+"/enum", "no enum value fits type %s; no value is accepted", t.Base)
+		t.Kind, t.Underlying = DefinedType, basicType(t.Base)
+	}
 }
 
 // enumBase returns the Go basic type of an enum's values, or "" when the

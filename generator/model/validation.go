@@ -20,6 +20,10 @@ type Check struct {
 	Nullable bool
 	// Types are the allowed JSON types; none when every type is allowed.
 	Types []JSONType
+	// HasEnum says the schema has an enum: the value must be one of Enum,
+	// which may be empty when no value of the spec's enum could be
+	// represented, and then nothing is allowed (fail closed).
+	HasEnum bool
 	// Enum holds the allowed values, as a generic JSON decode gives them:
 	// nil, a string, a bool or a Number.
 	Enum []any
@@ -185,6 +189,7 @@ func (c *checker) checkOf(ref *openapi3.SchemaRef, hint, ptr string) string {
 func (c *checker) fill(ch *Check, s *openapi3.Schema, name, ptr string) {
 	ch.Types = jsonTypes(s)
 	ch.Nullable = isNullable(s)
+	ch.HasEnum = len(s.Enum) > 0
 	for i, v := range s.Enum {
 		if v == nil && !isNullable(s) {
 			continue
@@ -474,7 +479,7 @@ func jsonValue(v any) (any, bool) {
 }
 
 func isEmptyCheck(ch *Check) bool {
-	return !ch.Nullable && len(ch.Types) == 0 && len(ch.Enum) == 0 && !ch.HasConst && ch.StringBounds == nil && ch.NumberBounds == nil && ch.ArrayBounds == nil &&
+	return !ch.Nullable && len(ch.Types) == 0 && !ch.HasEnum && !ch.HasConst && ch.StringBounds == nil && ch.NumberBounds == nil && ch.ArrayBounds == nil &&
 		ch.ObjectBounds == nil && ch.Items == "" && len(ch.Props) == 0 && ch.Additional == "" && len(ch.AllOf) == 0 &&
 		len(ch.OneOf) == 0 && len(ch.AnyOf) == 0 && ch.Discriminator == ""
 }
@@ -495,7 +500,7 @@ func checkKey(ch *Check) string {
 		}
 		return b.Name
 	}
-	fmt.Fprintf(&b, "%v|%#v|%v|%v|%#v|%s|%s|%s|%s|%s|%s|%v|%v|%v|%s|", ch.HasConst, ch.Const, ch.Nullable, ch.Types, ch.Enum, name(ch.StringBounds), name(ch.NumberBounds),
+	fmt.Fprintf(&b, "%v|%v|%#v|%v|%v|%#v|%s|%s|%s|%s|%s|%s|%v|%v|%v|%s|", ch.HasEnum, ch.HasConst, ch.Const, ch.Nullable, ch.Types, ch.Enum, name(ch.StringBounds), name(ch.NumberBounds),
 		name(ch.ArrayBounds), name(ch.ObjectBounds), ch.Items, ch.Additional, ch.AllOf, ch.OneOf, ch.AnyOf, ch.Discriminator)
 	for _, p := range ch.Props {
 		fmt.Fprintf(&b, "%s:%v:%v:%v:%s;", p.Name, p.Required, p.ReadOnly, p.WriteOnly, p.Func)

@@ -433,3 +433,17 @@ func TestAlternativesOfARecursiveSchemaAreBounded(t *testing.T) {
 		t.Fatalf("status %d, reached %d", w.Code, s.reached)
 	}
 }
+
+// TestEnumsTheGoTypeDoesNotHold: an enum on a date is checked by the
+// one-pass decoder too, and an enum none of whose values fits the type
+// allows nothing (fail closed).
+func TestEnumsTheGoTypeDoesNotHold(t *testing.T) {
+	s := &docs{}
+	accepted(t, s, send(newHandler(t, s), "POST", "/documents", "application/json", `{"title":"t","day":"2026-11-30"}`))
+	s = &docs{}
+	w := send(newHandler(t, s), "POST", "/documents", "application/json", `{"title":"t","day":"2026-11-29"}`)
+	refused(t, s, w, http.StatusBadRequest, "/body/day", "enum")
+	s = &docs{}
+	w = send(newHandler(t, s), "POST", "/documents", "application/json", `{"title":"t","never":"x"}`)
+	refused(t, s, w, http.StatusBadRequest, "/body/never", "enum")
+}

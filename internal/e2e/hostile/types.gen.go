@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	openapi_types "github.com/oapi-codegen/runtime/types"
 	"github.com/securegen/securegen/runtime/validate"
 )
 
@@ -18,16 +19,24 @@ type Card struct {
 
 // Document is an object of the spec.
 type Document struct {
-	Amount     *float64          `json:"amount,omitempty"`
-	Attributes map[string]any    `json:"attributes,omitempty"`
-	Card       *Card             `json:"card,omitempty"`
-	Labels     map[string]string `json:"labels,omitempty"`
-	Payment    *Payment          `json:"payment,omitempty"`
-	Scores     []float64         `json:"scores,omitempty"`
-	Tags       []string          `json:"tags,omitempty"`
-	Title      string            `json:"title"`
-	Tree       *Node             `json:"tree,omitempty"`
+	Amount     *float64            `json:"amount,omitempty"`
+	Attributes map[string]any      `json:"attributes,omitempty"`
+	Card       *Card               `json:"card,omitempty"`
+	Day        *openapi_types.Date `json:"day,omitempty"`
+	Labels     map[string]string   `json:"labels,omitempty"`
+	// No value of this enum is a string, so no value is allowed.
+	Never   *DocumentNever `json:"never,omitempty"`
+	Payment *Payment       `json:"payment,omitempty"`
+	Scores  []float64      `json:"scores,omitempty"`
+	Tags    []string       `json:"tags,omitempty"`
+	Title   string         `json:"title"`
+	Tree    *Node          `json:"tree,omitempty"`
 }
+
+// DocumentNever is a schema of the spec.
+//
+// No value of this enum is a string, so no value is allowed.
+type DocumentNever = string
 
 // Expr holds any of: Expr0, Expr1.
 //

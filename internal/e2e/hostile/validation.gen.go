@@ -16,18 +16,19 @@ var (
 	bounds5  = validate.NumberBounds{MultipleOf: validate.Float(0.01)}
 	bounds6  = validate.StringBounds{Pattern: validate.MustPattern("^[0-9]{4}$")}
 	bounds7  = validate.ObjectBounds{Known: map[string]bool{"last4": true, "method": true}}
-	bounds8  = validate.ObjectBounds{MaxProperties: validate.Int(4)}
-	bounds9  = validate.StringBounds{MinLength: 5, MaxLength: validate.Int(34)}
-	bounds10 = validate.ObjectBounds{Known: map[string]bool{"iban": true, "method": true}}
-	bounds11 = validate.ArrayBounds{MaxItems: validate.Int(100000), UniqueItems: true}
-	bounds12 = validate.ArrayBounds{MaxItems: validate.Int(5), UniqueItems: true}
-	bounds13 = validate.StringBounds{MaxLength: validate.Int(100)}
-	bounds14 = validate.ObjectBounds{Known: map[string]bool{"children": true, "name": true}}
-	bounds15 = validate.ObjectBounds{Known: map[string]bool{"amount": true, "attributes": true, "card": true, "labels": true, "payment": true, "scores": true, "tags": true, "title": true, "tree": true}, Closed: true}
-	bounds16 = validate.ArrayBounds{MaxItems: validate.Int(100000)}
-	bounds17 = validate.ArrayBounds{MaxItems: validate.Int(5)}
-	bounds18 = validate.ObjectBounds{Known: map[string]bool{"args": true, "op": true}}
-	bounds19 = validate.ObjectBounds{Known: map[string]bool{"args": true, "fn": true}}
+	bounds8  = validate.StringBounds{Format: "date"}
+	bounds9  = validate.ObjectBounds{MaxProperties: validate.Int(4)}
+	bounds10 = validate.StringBounds{MinLength: 5, MaxLength: validate.Int(34)}
+	bounds11 = validate.ObjectBounds{Known: map[string]bool{"iban": true, "method": true}}
+	bounds12 = validate.ArrayBounds{MaxItems: validate.Int(100000), UniqueItems: true}
+	bounds13 = validate.ArrayBounds{MaxItems: validate.Int(5), UniqueItems: true}
+	bounds14 = validate.StringBounds{MaxLength: validate.Int(100)}
+	bounds15 = validate.ObjectBounds{Known: map[string]bool{"children": true, "name": true}}
+	bounds16 = validate.ObjectBounds{Known: map[string]bool{"amount": true, "attributes": true, "card": true, "day": true, "labels": true, "never": true, "payment": true, "scores": true, "tags": true, "title": true, "tree": true}, Closed: true}
+	bounds17 = validate.ArrayBounds{MaxItems: validate.Int(100000)}
+	bounds18 = validate.ArrayBounds{MaxItems: validate.Int(5)}
+	bounds19 = validate.ObjectBounds{Known: map[string]bool{"args": true, "op": true}}
+	bounds20 = validate.ObjectBounds{Known: map[string]bool{"args": true, "fn": true}}
 )
 
 func checkObject(r *validate.Report, p *validate.Path, v any) {
@@ -129,6 +130,16 @@ func validateCard(r *validate.Report, p *validate.Path, v any) {
 	}
 }
 
+func validateDocumentDay(r *validate.Report, p *validate.Path, v any) {
+	if !r.CheckType(p, v, validate.TypeString) {
+		return
+	}
+	r.Enum(p, v, "2026-11-30", "2026-12-01")
+	if s, ok := v.(string); ok {
+		r.String(p, s, &bounds8)
+	}
+}
+
 func checkString(r *validate.Report, p *validate.Path, v any) {
 	if !r.CheckType(p, v, validate.TypeString) {
 		return
@@ -140,7 +151,7 @@ func validateDocumentLabels(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds8)
+		r.Object(p, o, &bounds9)
 		for k, x := range o {
 			q := p.Key(k)
 			checkString(r, &q, x)
@@ -148,12 +159,19 @@ func validateDocumentLabels(r *validate.Report, p *validate.Path, v any) {
 	}
 }
 
+func validateDocumentNever(r *validate.Report, p *validate.Path, v any) {
+	if !r.CheckType(p, v, validate.TypeString) {
+		return
+	}
+	r.Enum(p, v)
+}
+
 func validateTransferIban(r *validate.Report, p *validate.Path, v any) {
 	if !r.CheckType(p, v, validate.TypeString) {
 		return
 	}
 	if s, ok := v.(string); ok {
-		r.String(p, s, &bounds9)
+		r.String(p, s, &bounds10)
 	}
 }
 
@@ -166,7 +184,7 @@ func validateTransfer(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds10)
+		r.Object(p, o, &bounds11)
 		if x, ok := o["iban"]; ok {
 			q := p.Key("iban")
 			validateTransferIban(r, &q, x)
@@ -211,7 +229,7 @@ func validateDocumentScores(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if a, ok := v.([]any); ok {
-		r.Array(p, a, &bounds11)
+		r.Array(p, a, &bounds12)
 		for i, item := range a {
 			q := p.Index(i)
 			checkNumber(r, &q, item)
@@ -224,7 +242,7 @@ func validateDocumentTags(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if a, ok := v.([]any); ok {
-		r.Array(p, a, &bounds12)
+		r.Array(p, a, &bounds13)
 		for i, item := range a {
 			q := p.Index(i)
 			checkString(r, &q, item)
@@ -237,7 +255,7 @@ func validateDocumentTitle(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if s, ok := v.(string); ok {
-		r.String(p, s, &bounds13)
+		r.String(p, s, &bounds14)
 	}
 }
 
@@ -258,7 +276,7 @@ func validateNode(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds14)
+		r.Object(p, o, &bounds15)
 		if x, ok := o["children"]; ok {
 			q := p.Key("children")
 			validateNodeChildren(r, &q, x)
@@ -277,7 +295,7 @@ func validateDocument(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds15)
+		r.Object(p, o, &bounds16)
 		if x, ok := o["amount"]; ok {
 			q := p.Key("amount")
 			validateDocumentAmount(r, &q, x)
@@ -290,9 +308,17 @@ func validateDocument(r *validate.Report, p *validate.Path, v any) {
 			q := p.Key("card")
 			validateCard(r, &q, x)
 		}
+		if x, ok := o["day"]; ok {
+			q := p.Key("day")
+			validateDocumentDay(r, &q, x)
+		}
 		if x, ok := o["labels"]; ok {
 			q := p.Key("labels")
 			validateDocumentLabels(r, &q, x)
+		}
+		if x, ok := o["never"]; ok {
+			q := p.Key("never")
+			validateDocumentNever(r, &q, x)
 		}
 		if x, ok := o["payment"]; ok {
 			q := p.Key("payment")
@@ -336,7 +362,7 @@ func validateExpr0(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds18)
+		r.Object(p, o, &bounds19)
 		if x, ok := o["args"]; ok {
 			q := p.Key("args")
 			validateExpr0Args(r, &q, x)
@@ -355,7 +381,7 @@ func validateExpr1(r *validate.Report, p *validate.Path, v any) {
 		return
 	}
 	if o, ok := v.(map[string]any); ok {
-		r.Object(p, o, &bounds19)
+		r.Object(p, o, &bounds20)
 		if x, ok := o["args"]; ok {
 			q := p.Key("args")
 			validateExpr0Args(r, &q, x)
@@ -416,11 +442,18 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 				decodeCard(d, &q, x)
 				v.Card = x
 			}
-		case "labels":
+		case "day":
 			if seen[0]&(1<<3) != 0 {
 				d.Repeated(p, key)
 			}
 			seen[0] |= 1 << 3
+			q := p.Key(key)
+			d.DecodeRaw(&q, validateDocumentDay, &v.Day)
+		case "labels":
+			if seen[0]&(1<<4) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 4
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected object, got null")
@@ -431,7 +464,7 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 					for ; d.More(); n0++ {
 						k0 := d.Key(&q)
 						q0 := (&q).Key(k0)
-						if bounds8.Full(n0) {
+						if bounds9.Full(n0) {
 							// Past maxProperties: counted, not decoded.
 							d.Skip(&q0)
 							continue
@@ -446,24 +479,31 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 						}
 						m0[k0] = x0
 					}
-					d.R.PropCount(&q, n0, &bounds8)
+					d.R.PropCount(&q, n0, &bounds9)
 					v.Labels = m0
 				}
 			}
-		case "payment":
-			if seen[0]&(1<<4) != 0 {
+		case "never":
+			if seen[0]&(1<<5) != 0 {
 				d.Repeated(p, key)
 			}
-			seen[0] |= 1 << 4
+			seen[0] |= 1 << 5
+			q := p.Key(key)
+			d.DecodeRaw(&q, validateDocumentNever, &v.Never)
+		case "payment":
+			if seen[0]&(1<<6) != 0 {
+				d.Repeated(p, key)
+			}
+			seen[0] |= 1 << 6
 			q := p.Key(key)
 			x := new(Payment)
 			d.DecodeRaw(&q, validatePayment, x)
 			v.Payment = x
 		case "scores":
-			if seen[0]&(1<<5) != 0 {
+			if seen[0]&(1<<7) != 0 {
 				d.Repeated(p, key)
 			}
-			seen[0] |= 1 << 5
+			seen[0] |= 1 << 7
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected array, got null")
@@ -473,7 +513,7 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 					i0 := 0
 					for ; d.MoreItems(); i0++ {
 						q0 := (&q).Index(i0)
-						if bounds16.Full(i0) {
+						if bounds17.Full(i0) {
 							// Past maxItems: counted, not decoded.
 							d.Skip(&q0)
 							continue
@@ -489,16 +529,16 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 						}
 						list0 = append(list0, x0)
 					}
-					d.R.ArrayLen(&q, i0, &bounds16)
+					d.R.ArrayLen(&q, i0, &bounds17)
 					validate.Unique(d.R, &q, list0)
 					v.Scores = list0
 				}
 			}
 		case "tags":
-			if seen[0]&(1<<6) != 0 {
+			if seen[0]&(1<<8) != 0 {
 				d.Repeated(p, key)
 			}
-			seen[0] |= 1 << 6
+			seen[0] |= 1 << 8
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected array, got null")
@@ -508,7 +548,7 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 					i0 := 0
 					for ; d.MoreItems(); i0++ {
 						q0 := (&q).Index(i0)
-						if bounds17.Full(i0) {
+						if bounds18.Full(i0) {
 							// Past maxItems: counted, not decoded.
 							d.Skip(&q0)
 							continue
@@ -523,30 +563,30 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 						}
 						list0 = append(list0, x0)
 					}
-					d.R.ArrayLen(&q, i0, &bounds17)
+					d.R.ArrayLen(&q, i0, &bounds18)
 					validate.Unique(d.R, &q, list0)
 					v.Tags = list0
 				}
 			}
 		case "title":
-			if seen[0]&(1<<7) != 0 {
+			if seen[0]&(1<<9) != 0 {
 				d.Repeated(p, key)
 			}
-			seen[0] |= 1 << 7
+			seen[0] |= 1 << 9
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected string, got null")
 			} else {
 				if x, ok := d.String(&q); ok {
-					d.R.String(&q, x, &bounds13)
+					d.R.String(&q, x, &bounds14)
 					v.Title = string(x)
 				}
 			}
 		case "tree":
-			if seen[0]&(1<<8) != 0 {
+			if seen[0]&(1<<10) != 0 {
 				d.Repeated(p, key)
 			}
-			seen[0] |= 1 << 8
+			seen[0] |= 1 << 10
 			q := p.Key(key)
 			if d.Null() {
 				d.R.Add(&q, "type", "expected object, got null")
@@ -565,7 +605,7 @@ func decodeDocument(d *validate.Decoder, p *validate.Path, v *Document) {
 	if d.Err() != nil {
 		return
 	}
-	if seen[0]&(1<<7) == 0 {
+	if seen[0]&(1<<9) == 0 {
 		d.R.Required(p, "title")
 	}
 }
